@@ -1,0 +1,114 @@
+package io.streamcast.app;
+
+import io.streamcast.cluster.ClusterSettings;
+import io.streamcast.edge.EdgeConfig;
+import io.streamcast.producer.ProducerConfig;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A node's whole configuration, resolved and validated: flags win over the environment, the
+ * environment over the config file, the file over defaults. Every problem is reported as one line
+ * naming the setting.
+ *
+ * @param roles verticles to deploy ({@code edge}, {@code producer})
+ * @param cluster how the node joins and what history keeps
+ * @param edge edge verticle settings
+ * @param producer producer verticle settings
+ * @param drainSeconds bound on a SIGTERM drain
+ * @param demo whether the demo producers run
+ */
+public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
+    int drainSeconds, boolean demo) {
+
+  /** Role running {@code EdgeVerticle}. */
+  public static final String EDGE = "edge";
+  /** Role running {@code ProducerVerticle}. */
+  public static final String PRODUCER = "producer";
+
+  /** Validates the combination. */
+  public NodeConfig {
+    roles = Set.copyOf(roles);
+    if (roles.isEmpty() || !Set.of(EDGE, PRODUCER).containsAll(roles)) {
+      throw new IllegalArgumentException("--roles must list edge and/or producer, got " + roles);
+    }
+    if (roles.containsAll(Set.of(EDGE, PRODUCER)) && edge.httpPort() != 0 && edge.httpPort() == producer.publishPort()) {
+      throw new IllegalArgumentException("--http-port and --publish-port must differ (both " + edge.httpPort() + ")");
+    }
+  }
+
+  /** @return whether the node runs the edge */
+  public boolean edgeRole() {
+    return roles.contains(EDGE);
+  }
+
+  /** @return whether the node runs the producer */
+  public boolean producerRole() {
+    return roles.contains(PRODUCER);
+  }
+
+  /**
+   * Resolves settings from their sources.
+   *
+   * @param flags values given as flags
+   * @param env the process environment
+   * @param file values of the config file (already read), empty when none
+   * @param demo whether this is the demo
+   * @return the validated configuration
+   * @throws IllegalArgumentException with a one-line reason
+   */
+  static NodeConfig resolve(Map<NodeFlag, String> flags, Map<String, String> env, Map<String, String> file, boolean demo) {
+    Map<NodeFlag, String> v = new EnumMap<>(NodeFlag.class);
+    for (NodeFlag f : NodeFlag.values()) {
+      String value = flags.get(f);
+      if (value == null) {
+        value = env.get(f.env());
+      }
+      if (value == null) {
+        value = file.get(f.key());
+      }
+      if (value == null) {
+        value = f.defaultValue();
+      }
+      if (value != null) {
+        v.put(f, value.trim());
+      }
+    }
+    String clusterHost = v.get(NodeFlag.CLUSTER_HOST);
+    int clusterPort = port(v, NodeFlag.CLUSTER_PORT, false);
+    String nodeName = v.getOrDefault(NodeFlag.NODE_NAME, clusterHost + ":" + clusterPort);
+    List<String> members = Arrays.stream(v.get(NodeFlag.MEMBERS).split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toList());
+    Set<String> roles = Arrays.stream(v.get(NodeFlag.ROLES).split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    ClusterSettings cluster = new ClusterSettings(v.get(NodeFlag.CLUSTER_NAME), clusterHost, clusterPort, members,
+        nodeName, v.get(NodeFlag.KUBERNETES_SERVICE_DNS), integer(v, NodeFlag.HISTORY_CAPACITY),
+        integer(v, NodeFlag.HISTORY_TTL_SECONDS), 1, 5);
+    EdgeConfig edge = new EdgeConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.HTTP_PORT, true),
+        integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH);
+    ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
+        integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS));
+    return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS), demo);
+  }
+
+  private static int integer(Map<NodeFlag, String> v, NodeFlag f) {
+    String s = v.get(f);
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
+    }
+  }
+
+  private static int port(Map<NodeFlag, String> v, NodeFlag f, boolean zeroAllowed) {
+    int p = integer(v, f);
+    if (p < (zeroAllowed ? 0 : 1) || p > 65535) {
+      throw new IllegalArgumentException(f.flag() + " must be a port number " + (zeroAllowed ? "0" : "1") + "-65535, got " + p);
+    }
+    return p;
+  }
+}

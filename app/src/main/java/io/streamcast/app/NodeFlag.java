@@ -1,0 +1,58 @@
+package io.streamcast.app;
+
+/**
+ * Every setting of a node, in one table: its flag ({@code --http-port}), environment variable
+ * ({@code STREAMCAST_HTTP_PORT}), config-file key ({@code http-port}), default and help. The CLI,
+ * the environment and the file reader are all generated from it, so they cannot drift apart.
+ */
+enum NodeFlag {
+  ROLES("edge,producer", "which verticles this node deploys: edge, producer or both"),
+  HTTP_PORT("8080", "edge port: subscribers, health, metrics, dashboard"),
+  PUBLISH_PORT("8081", "producer port: publish API (internal, not for browsers)"),
+  BIND_HOST("0.0.0.0", "address the HTTP ports bind"),
+  CLUSTER_HOST("127.0.0.1", "address Hazelcast and the event bus bind and advertise"),
+  CLUSTER_PORT("5701", "Hazelcast member port"),
+  MEMBERS("", "comma list host:port of cluster members to join over TCP-IP (default: this node alone)"),
+  NODE_NAME(null, "name shown in health, metrics, logs, dashboard (default host:cluster-port)"),
+  CLUSTER_NAME("streamcast", "Hazelcast cluster name; nodes with another name never join"),
+  KUBERNETES_SERVICE_DNS(null, "join through Kubernetes DNS discovery of this headless service instead of --members"),
+  HEARTBEAT_SECONDS("15", "idle seconds before a heartbeat comment is sent on a stream"),
+  HISTORY_CAPACITY("10000", "events kept per stream for replay"),
+  HISTORY_TTL_SECONDS("3600", "seconds an event stays replayable (0: until overwritten)"),
+  MAX_DATA_BYTES("1048576", "largest event data accepted (413 above)"),
+  MAX_CONNECTIONS("50000", "streaming connections per node before 503"),
+  IDEMPOTENCY_WINDOW_SECONDS("600", "seconds an Idempotency-Key is remembered"),
+  DRAIN_SECONDS("20", "upper bound on a SIGTERM drain before the process exits anyway"),
+  CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
+
+  private final String defaultValue;
+  private final String description;
+
+  NodeFlag(String defaultValue, String description) {
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** @return the flag, e.g. {@code --http-port} */
+  String flag() {
+    return "--" + key();
+  }
+
+  /** @return the config-file key, e.g. {@code http-port} */
+  String key() {
+    return name().toLowerCase().replace('_', '-');
+  }
+
+  /** @return the environment variable, e.g. {@code STREAMCAST_HTTP_PORT} */
+  String env() {
+    return "STREAMCAST_" + name();
+  }
+
+  String defaultValue() {
+    return defaultValue;
+  }
+
+  String description() {
+    return description;
+  }
+}

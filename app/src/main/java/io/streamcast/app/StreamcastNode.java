@@ -1,0 +1,149 @@
+package io.streamcast.app;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.streamcast.cluster.HazelcastMemberConfig;
+import io.streamcast.core.ClusterMembers;
+import io.streamcast.core.IdempotencyLedger;
+import io.streamcast.core.NodeReadiness;
+import io.streamcast.core.StreamCatalog;
+import io.streamcast.core.StreamHistory;
+import io.streamcast.core.StreamInfo;
+import io.streamcast.edge.EdgeVerticle;
+import io.streamcast.producer.DemoTicker;
+import io.streamcast.producer.ProducerVerticle;
+import io.streamcast.producer.StreamPublisher;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * A running Streamcast node: a clustered Vert.x (Hazelcast member) with the verticles of its roles.
+ * Started by the launcher for {@code node} and {@code demo}, and in-JVM by the tests.
+ */
+public final class StreamcastNode {
+
+  private static final Logger LOG = Logger.getLogger(StreamcastNode.class.getName());
+
+  private final NodeConfig config;
+  private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
+  private final NodeReadiness readiness = new NodeReadiness();
+  private final List<String> deployments = new ArrayList<>();
+  private final StreamHistory history;
+  private final StreamCatalog catalog;
+  private final StreamPublisher publisher;
+  private EdgeVerticle edge;
+  private ProducerVerticle producer;
+  private Future<Void> stopping;
+
+  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast) {
+    this.config = config;
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+    this.history = new StreamHistory(vertx, hazelcast);
+    this.catalog = new StreamCatalog(vertx, hazelcast);
+    this.publisher = new StreamPublisher(vertx, history, catalog,
+        new IdempotencyLedger(vertx, hazelcast, config.producer().idempotencyWindowSeconds()));
+  }
+
+  /**
+   * Joins the cluster and deploys the node's verticles.
+   *
+   * @return the node, serving; fails with the reason it could not start (and leaves the cluster)
+   */
+  public static Future<StreamcastNode> start(NodeConfig config) {
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastMemberConfig.build(config.cluster()));
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        .setHost(config.cluster().host())
+        .setClusterPublicHost(config.cluster().host())
+        .setPort(0));
+    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+        .compose(vertx -> {
+          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance());
+          return node.deploy().transform(ar -> ar.succeeded() ? Future.succeededFuture(node)
+              : vertx.close().transform(closed -> Future.failedFuture(ar.cause())));
+        });
+  }
+
+  private Future<Void> deploy() {
+    StreamInfo info = new StreamInfo(catalog, history);
+    Future<Void> chain = Future.succeededFuture();
+    if (config.producerRole()) {
+      producer = new ProducerVerticle(config.producer(), publisher, info);
+      chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
+    }
+    if (config.edgeRole()) {
+      edge = new EdgeVerticle(config.edge(), history, catalog, new ClusterMembers(hazelcast), readiness, router -> { });
+      chain = chain.compose(v -> vertx.deployVerticle(edge)).map(this::deployed);
+    }
+    if (config.demo()) {
+      chain = chain.compose(v -> vertx.deployVerticle(new DemoTicker(publisher))).map(this::deployed);
+    }
+    return chain.onSuccess(v -> {
+      readiness.serving();
+      LOG.info("node " + config.cluster().nodeName() + " serving: roles=" + config.roles()
+          + " members=" + new ClusterMembers(hazelcast).names());
+    });
+  }
+
+  private Void deployed(String id) {
+    deployments.add(id);
+    return null;
+  }
+
+  /**
+   * Drains and leaves: {@code /ready} turns 503, every stream is ended cleanly so its client
+   * resumes on another node, then the member leaves the cluster (its history partitions migrate
+   * to the survivors first). Idempotent.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopping == null) {
+      readiness.draining();
+      LOG.info("node " + config.cluster().nodeName() + " draining");
+      Future<Void> chain = Future.succeededFuture();
+      // undeploy in reverse: the edge first, so subscribers leave before anything else goes
+      for (int i = deployments.size() - 1; i >= 0; i--) {
+        String id = deployments.get(i);
+        chain = chain.compose(v -> vertx.undeploy(id));
+      }
+      stopping = chain.eventually(() -> vertx.close())
+          .onComplete(ar -> LOG.info("node " + config.cluster().nodeName() + " left the cluster"));
+    }
+    return stopping;
+  }
+
+  /** @return the edge port actually bound, -1 without the edge role */
+  public int httpPort() {
+    return edge == null ? -1 : edge.actualPort();
+  }
+
+  /** @return the publish port actually bound, -1 without the producer role */
+  public int publishPort() {
+    return producer == null ? -1 : producer.actualPort();
+  }
+
+  /** @return the node's configuration */
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** @return the node's Vert.x */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** @return the node's publisher, for producers embedded on this node */
+  public StreamPublisher publisher() {
+    return publisher;
+  }
+
+  /** @return open streaming connections on this node */
+  public int connections() {
+    return edge == null ? 0 : edge.connections();
+  }
+}

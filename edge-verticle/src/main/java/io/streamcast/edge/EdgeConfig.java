@@ -1,0 +1,36 @@
+package io.streamcast.edge;
+
+/**
+ * Settings of the {@link EdgeVerticle}.
+ *
+ * @param bindHost address the edge port binds
+ * @param httpPort the edge port: subscribers, health, metrics, dashboard
+ * @param heartbeatSeconds idle time after which a connection gets a heartbeat comment
+ * @param maxConnections streaming connections this node accepts before answering 503
+ * @param replayBatch events read from history per call while a subscriber catches up
+ */
+public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch) {
+
+  /** Contract default heartbeat interval. */
+  public static final int DEFAULT_HEARTBEAT_SECONDS = 15;
+  /** Default connection limit per node. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 50_000;
+  /** Default replay batch. */
+  public static final int DEFAULT_REPLAY_BATCH = 500;
+
+  /** Validates every setting. */
+  public EdgeConfig {
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("http-port must be 0-65535, got " + httpPort);
+    }
+    if (heartbeatSeconds < 1) {
+      throw new IllegalArgumentException("heartbeat-seconds must be at least 1, got " + heartbeatSeconds);
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("max-connections must be positive, got " + maxConnections);
+    }
+    if (replayBatch < 1 || replayBatch > 1000) {
+      throw new IllegalArgumentException("replay batch must be 1-1000 (Hazelcast's read limit), got " + replayBatch);
+    }
+  }
+}

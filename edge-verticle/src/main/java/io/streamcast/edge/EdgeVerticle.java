@@ -1,0 +1,118 @@
+package io.streamcast.edge;
+
+import io.streamcast.core.ApiFailureHandler;
+import io.streamcast.core.ClusterMembers;
+import io.streamcast.core.NodeReadiness;
+import io.streamcast.core.StreamCatalog;
+import io.streamcast.core.StreamEventCodec;
+import io.streamcast.core.StreamHistory;
+import io.streamcast.core.StreamInfo;
+import io.streamcast.core.StreamName;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Serves subscribers on the edge port: {@code GET /streams/{stream}} as SSE or NDJSON, stream info,
+ * health and readiness. Deployed as one instance per node: every feed and subscription of the node
+ * lives on its event loop, which is what lets fan-out and replay-then-live work without locks.
+ */
+public final class EdgeVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger(EdgeVerticle.class.getName());
+
+  private final EdgeConfig config;
+  private final StreamHistory history;
+  private final StreamCatalog catalog;
+  private final ClusterMembers members;
+  private final NodeReadiness readiness;
+  private final Consumer<Router> extraRoutes;
+  private StreamFeeds feeds;
+  private SubscriptionLedger ledger;
+  private HttpServer server;
+
+  /**
+   * @param config validated settings
+   * @param history stream histories
+   * @param catalog stream meta
+   * @param members the cluster as this node sees it
+   * @param readiness the node's life stage
+   * @param extraRoutes adds routes owned by others (metrics, dashboard) before the fallbacks
+   */
+  public EdgeVerticle(EdgeConfig config, StreamHistory history, StreamCatalog catalog, ClusterMembers members,
+      NodeReadiness readiness, Consumer<Router> extraRoutes) {
+    this.config = config;
+    this.history = history;
+    this.catalog = catalog;
+    this.members = members;
+    this.readiness = readiness;
+    this.extraRoutes = extraRoutes;
+  }
+
+  @Override
+  public Future<?> start() {
+    StreamEventCodec.register(vertx);
+    ledger = new SubscriptionLedger(members.self());
+    feeds = new StreamFeeds(vertx, history, catalog, config.replayBatch());
+    StreamInfo info = new StreamInfo(catalog, history);
+    HealthRoutes health = new HealthRoutes(members, readiness);
+
+    Router router = Router.router(vertx);
+    router.get("/health").handler(health::health);
+    router.get("/ready").handler(health::ready);
+    router.get("/streams/:stream/info").handler(ctx -> info.describe(StreamName.require(ctx.pathParam("stream")))
+        .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
+        .onFailure(ctx::fail));
+    router.get("/streams/:stream").handler(new SubscribeHandler(feeds, ledger, readiness, config.maxConnections()));
+    extraRoutes.accept(router);
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.route().failureHandler(new ApiFailureHandler());
+
+    // one sweep per node, not one timer per connection: idle connections cost no timer
+    vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
+        id -> ledger.snapshot().forEach(Subscription::heartbeat));
+    vertx.setPeriodic(1000, id -> feeds.sweep());
+
+    return vertx.createHttpServer(new HttpServerOptions()
+            .setHost(config.bindHost())
+            .setPort(config.httpPort())
+            .setTcpNoDelay(true)
+            .setAcceptBacklog(4096))
+        .requestHandler(router)
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          LOG.info("edge listening on " + config.bindHost() + ":" + s.actualPort());
+        });
+  }
+
+  /**
+   * Drains: ends every stream cleanly, so EventSource and our client reconnect (to another node)
+   * with their last id, then stops listening.
+   */
+  @Override
+  public Future<?> stop() {
+    int open = ledger.connections();
+    ledger.snapshot().forEach(s -> s.close("node draining"));
+    feeds.closeAll();
+    if (open > 0) {
+      LOG.info("drained " + open + " streaming connections");
+    }
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** @return the port the edge listens on (useful with port 0) */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  /** @return open streaming connections on this node */
+  public int connections() {
+    return ledger.connections();
+  }
+}

@@ -1,0 +1,266 @@
+package io.streamcast.edge;
+
+import io.streamcast.core.HistoryTrimmedException;
+import io.streamcast.core.StreamCatalog;
+import io.streamcast.core.StreamEvent;
+import io.streamcast.core.StreamHistory;
+import io.streamcast.core.StreamName;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One stream's live feed on this node: the only event-bus consumer of the stream here, which turns
+ * what the bus brings into a gap-free, duplicate-free sequence and fans each event out to the
+ * node's live subscribers.
+ *
+ * <p>The bus is the fast path, history the truth: an event that arrives ahead of its turn (two
+ * producers raced, or a message was lost with a dying node) is held while the missing sequences
+ * are read from history, and an idle feed is periodically checked against history so a last event
+ * whose bus message was lost still arrives.
+ *
+ * <p>Confined to the edge verticle's event loop: no locks.
+ */
+final class StreamFeed {
+
+  private static final Logger LOG = Logger.getLogger(StreamFeed.class.getName());
+  private static final int MAX_HELD = 10_000;
+  private static final long AUDIT_AFTER_QUIET_MILLIS = 1_500;
+
+  private final String stream;
+  private final StreamHistory history;
+  private final int batch;
+  private final TreeMap<Long, StreamEvent> held = new TreeMap<>();
+  private final List<Subscription> live = new ArrayList<>();
+  private final List<Subscription> attached = new ArrayList<>();
+  private MessageConsumer<StreamEvent> consumer;
+  private String epoch;
+  private long nextSeq = -1;
+  private long completedSeq = -1;
+  private boolean filling;
+  private boolean closed;
+  private long lastArrivalMillis = System.currentTimeMillis();
+  private long idleSinceMillis = System.currentTimeMillis();
+
+  private StreamFeed(String stream, StreamHistory history, int batch) {
+    this.stream = stream;
+    this.history = history;
+    this.batch = batch;
+  }
+
+  /**
+   * Opens the feed: registers the bus consumer first and only then learns where history ends, so
+   * no event published in between can fall through.
+   */
+  static Future<StreamFeed> open(Vertx vertx, StreamHistory history, StreamCatalog catalog, String stream, int batch) {
+    StreamFeed feed = new StreamFeed(stream, history, batch);
+    feed.consumer = vertx.eventBus().consumer(StreamName.busAddress(stream));
+    feed.consumer.handler(m -> feed.onBusEvent(m.body()));
+    return feed.consumer.completion()
+        .compose(v -> catalog.ensure(stream))
+        .compose(meta -> {
+          feed.epoch = meta.epoch();
+          feed.completedSeq = meta.completedSeq();
+          return history.bounds(stream);
+        })
+        .map(bounds -> {
+          feed.nextSeq = bounds.tailSeq() + 1;
+          feed.drainHeld();
+          return feed;
+        })
+        .onFailure(e -> feed.consumer.unregister());
+  }
+
+  String stream() {
+    return stream;
+  }
+
+  String epoch() {
+    return epoch;
+  }
+
+  /** @return the next sequence the feed will hand to live subscribers */
+  long nextSeq() {
+    return nextSeq;
+  }
+
+  /** @return the sequence of the stream's complete event, -1 while open */
+  long completedSeq() {
+    return completedSeq;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  StreamHistory history() {
+    return history;
+  }
+
+  int batch() {
+    return batch;
+  }
+
+  void attach(Subscription s) {
+    attached.add(s);
+  }
+
+  void detach(Subscription s) {
+    removeLive(s);
+    attached.remove(s);
+    if (attached.isEmpty()) {
+      idleSinceMillis = System.currentTimeMillis();
+    }
+  }
+
+  int subscribers() {
+    return attached.size();
+  }
+
+  void forEachSubscriber(Consumer<Subscription> action) {
+    for (Subscription s : List.copyOf(attached)) {
+      action.accept(s);
+    }
+  }
+
+  void addLive(Subscription s) {
+    if (s.liveIndex < 0) {
+      s.liveIndex = live.size();
+      live.add(s);
+    }
+  }
+
+  void removeLive(Subscription s) {
+    int i = s.liveIndex;
+    if (i < 0) {
+      return;
+    }
+    // swap-remove: O(1) even with thousands of subscribers; fan-out iterates backwards so a
+    // subscriber leaving during its own delivery never makes another one skip an event
+    Subscription last = live.remove(live.size() - 1);
+    if (last != s) {
+      live.set(i, last);
+      last.liveIndex = i;
+    }
+    s.liveIndex = -1;
+  }
+
+  private void onBusEvent(StreamEvent e) {
+    lastArrivalMillis = System.currentTimeMillis();
+    if (nextSeq < 0) {
+      held.put(e.seq(), e);
+      return;
+    }
+    if (!e.epoch().equals(epoch)) {
+      LOG.warning(() -> "stream " + stream + ": history epoch changed from " + epoch + " to " + e.epoch()
+          + "; closing its subscribers so they resume against the new history");
+      reset();
+      return;
+    }
+    if (e.seq() < nextSeq) {
+      return;
+    }
+    if (e.seq() == nextSeq) {
+      deliver(e);
+      drainHeld();
+      return;
+    }
+    if (held.size() < MAX_HELD) {
+      held.put(e.seq(), e);
+    }
+    fill();
+  }
+
+  private void deliver(StreamEvent e) {
+    nextSeq = e.seq() + 1;
+    if (completedSeq >= 0 && e.seq() > completedSeq) {
+      return;
+    }
+    if (e.isComplete()) {
+      completedSeq = e.seq();
+    }
+    for (int i = live.size() - 1; i >= 0; i--) {
+      live.get(i).offer(e);
+    }
+  }
+
+  private void drainHeld() {
+    while (!held.isEmpty() && held.firstKey() <= nextSeq) {
+      StreamEvent e = held.pollFirstEntry().getValue();
+      if (e.seq() == nextSeq) {
+        deliver(e);
+      }
+    }
+  }
+
+  /** Reads what the bus has not brought (yet) from history. */
+  private void fill() {
+    if (filling || nextSeq < 0 || closed) {
+      return;
+    }
+    filling = true;
+    long from = nextSeq;
+    history.read(stream, from, batch).onComplete(ar -> {
+      filling = false;
+      if (closed) {
+        return;
+      }
+      if (ar.succeeded()) {
+        for (StreamEvent e : ar.result().events()) {
+          if (e.seq() == nextSeq && e.epoch().equals(epoch)) {
+            deliver(e);
+          }
+        }
+        drainHeld();
+        if (!held.isEmpty() && nextSeq > from) {
+          fill();
+        }
+      } else if (ar.cause() instanceof HistoryTrimmedException trimmed) {
+        // the feed fell behind everything history holds: live subscribers see the jump and
+        // catch up from history themselves, which signals the gap to each of them
+        LOG.warning(() -> "stream " + stream + ": feed fell behind history (" + ar.cause().getMessage() + ")");
+        nextSeq = trimmed.headSeq();
+        drainHeld();
+      } else {
+        LOG.log(Level.WARNING, "stream " + stream + ": history read failed; will retry", ar.cause());
+      }
+    });
+  }
+
+  /**
+   * Periodic check: a feed with subscribers that heard nothing for a while asks history whether
+   * it missed anything (a producer that died between append and bus publish).
+   */
+  void audit(long nowMillis) {
+    if (!attached.isEmpty() && nowMillis - lastArrivalMillis > AUDIT_AFTER_QUIET_MILLIS) {
+      lastArrivalMillis = nowMillis;
+      fill();
+    } else if (!held.isEmpty()) {
+      fill();
+    }
+  }
+
+  /** @return whether the feed has had no subscriber for {@code lingerMillis} */
+  boolean idleFor(long nowMillis, long lingerMillis) {
+    return attached.isEmpty() && nowMillis - idleSinceMillis >= lingerMillis;
+  }
+
+  private void reset() {
+    forEachSubscriber(s -> s.fail("stream_reset", "the stream's history was recreated; reconnect to resume"));
+    close();
+  }
+
+  /** Unregisters the bus consumer; the registry forgets the feed. */
+  void close() {
+    if (!closed) {
+      closed = true;
+      consumer.unregister();
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.streamcast.edge;
+
+import io.streamcast.core.ApiError;
+import io.streamcast.core.InvalidRequestException;
+import io.streamcast.core.NodeReadiness;
+import io.streamcast.core.ResumePosition;
+import io.streamcast.core.StreamName;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * {@code GET /streams/{stream}}: checks the request (name, position, limits) before any byte of
+ * a stream, then starts a {@link Subscription} at the requested position.
+ */
+final class SubscribeHandler implements Handler<RoutingContext> {
+
+  private final StreamFeeds feeds;
+  private final SubscriptionLedger ledger;
+  private final NodeReadiness readiness;
+  private final int maxConnections;
+
+  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections) {
+    this.feeds = feeds;
+    this.ledger = ledger;
+    this.readiness = readiness;
+    this.maxConnections = maxConnections;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String stream = StreamName.require(ctx.pathParam("stream"));
+    ResumePosition position = ResumePosition.of(ctx.request().getHeader("Last-Event-ID"),
+        single(ctx, "lastEventId"), single(ctx, "from"));
+    WireFormat format = WireFormat.negotiate(ctx.request().getHeader(HttpHeaders.ACCEPT));
+    HttpServerResponse response = ctx.response();
+    if (!readiness.isServing()) {
+      ApiError.UNAVAILABLE.send(response, "node is " + readiness.state().name().toLowerCase() + "; try another node", 1);
+      return;
+    }
+    if (ledger.connections() >= maxConnections) {
+      ApiError.UNAVAILABLE.send(response, "node is at its connection limit (" + maxConnections + ")", 1);
+      return;
+    }
+    feeds.acquire(stream).onComplete(ar -> {
+      if (response.closed()) {
+        return;
+      }
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      start(ar.result(), position, response, format);
+    });
+  }
+
+  private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format) {
+    long completed = feed.completedSeq();
+    if (position instanceof ResumePosition.Latest) {
+      if (completed >= 0) {
+        response.setStatusCode(204).end();
+      } else {
+        new Subscription(feed, response, format, ledger).startLive();
+      }
+    } else if (position instanceof ResumePosition.Earliest) {
+      new Subscription(feed, response, format, ledger).startReplay(0, false, null);
+    } else if (position instanceof ResumePosition.After after) {
+      if (!after.id().epoch().equals(feed.epoch())) {
+        // an id of an earlier history (the whole cluster restarted): say so, then replay all
+        new Subscription(feed, response, format, ledger).startReplay(0, false, after.id().toString());
+      } else if (completed >= 0 && after.id().seq() >= completed) {
+        response.setStatusCode(204).end();
+      } else {
+        new Subscription(feed, response, format, ledger).startReplay(after.id().seq() + 1, true, null);
+      }
+    }
+  }
+
+  private static String single(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParam(name);
+    if (values.size() > 1) {
+      throw new InvalidRequestException(ApiError.BAD_PARAMETER, "'" + name + "' given more than once");
+    }
+    return values.isEmpty() ? null : values.get(0);
+  }
+}

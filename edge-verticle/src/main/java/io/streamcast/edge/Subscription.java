@@ -1,0 +1,268 @@
+package io.streamcast.edge;
+
+import io.streamcast.core.EventId;
+import io.streamcast.core.EventType;
+import io.streamcast.core.HistoryTrimmedException;
+import io.streamcast.core.InvalidRequestException;
+import io.streamcast.core.StreamEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client's stream on this node. It is either catching up (reading history at its own pace)
+ * or live (receiving the feed's events as they come); it moves between the two without gap or
+ * duplicate because it remembers the next sequence it owes the client and takes only that one.
+ *
+ * <p>Replay then live: history is read in batches until the subscription has everything the feed
+ * has already handed out, then it joins the live set; live events it already got from history are
+ * skipped. A subscriber whose socket cannot keep up leaves the live set and catches up from history
+ * once the socket drains, so memory per slow client stays bounded; if history moved past it, it
+ * gets an {@code event: gap}.
+ */
+final class Subscription {
+
+  private static final Logger LOG = Logger.getLogger(Subscription.class.getName());
+
+  private final StreamFeed feed;
+  private final HttpServerResponse response;
+  private final WireFormat format;
+  private final SubscriptionLedger ledger;
+  private final long startedMillis = System.currentTimeMillis();
+
+  /** Index in the feed's live list, -1 when not live (owned by {@link StreamFeed}). */
+  int liveIndex = -1;
+  private long nextSeq;
+  private String pendingGap;
+  private boolean strict;
+  private boolean catchingUp;
+  private boolean headSent;
+  private boolean done;
+  private boolean wroteSinceBeat;
+  private long events;
+  private long bytes;
+  private String closeReason = "client closed";
+
+  Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger) {
+    this.feed = feed;
+    this.response = response;
+    this.format = format;
+    this.ledger = ledger;
+    response.closeHandler(v -> finish("client closed"));
+    response.exceptionHandler(e -> closeReason = "connection error: " + e.getMessage());
+    feed.attach(this);
+    ledger.opened(this);
+  }
+
+  String stream() {
+    return feed.stream();
+  }
+
+  /** New events only: joins the live set at once. */
+  void startLive() {
+    sendHead();
+    nextSeq = feed.nextSeq();
+    feed.addLive(this);
+  }
+
+  /**
+   * Replays history from {@code fromSeq}, then goes live.
+   *
+   * @param fromSeq first sequence to send
+   * @param mustExist true when the client asked for exactly this position, so history having
+   *     moved past it is a gap to signal (false for {@code from=earliest})
+   * @param gapRequested an id to report in an immediate {@code gap} (an id of another epoch), or null
+   */
+  void startReplay(long fromSeq, boolean mustExist, String gapRequested) {
+    nextSeq = fromSeq;
+    strict = mustExist;
+    pendingGap = gapRequested;
+    catchUp();
+  }
+
+  /** A live event from the feed, in sequence order. */
+  void offer(StreamEvent e) {
+    if (e.seq() < nextSeq || done) {
+      return;
+    }
+    if (e.seq() > nextSeq) {
+      feed.removeLive(this);
+      catchUp();
+      return;
+    }
+    send(e);
+    if (!done && response.writeQueueFull()) {
+      // too slow for live pushes: leave the live set and read history at this client's pace
+      feed.removeLive(this);
+      ledger.slowConsumer(this);
+      strict = true;
+      response.drainHandler(v -> {
+        response.drainHandler(null);
+        catchUp();
+      });
+    }
+  }
+
+  private void catchUp() {
+    if (done || catchingUp) {
+      return;
+    }
+    catchingUp = true;
+    long from = nextSeq;
+    feed.history().read(feed.stream(), from, feed.batch()).onComplete(ar -> {
+      catchingUp = false;
+      if (done) {
+        return;
+      }
+      if (ar.failed()) {
+        onReadFailure(from, ar.cause());
+        return;
+      }
+      sendHead();
+      if (pendingGap != null) {
+        sendGap();
+      }
+      for (StreamEvent e : ar.result().events()) {
+        if (!e.epoch().equals(feed.epoch())) {
+          fail("stream_reset", "the stream's history was recreated; reconnect to resume");
+          return;
+        }
+        if (e.seq() >= nextSeq) {
+          send(e);
+          if (done) {
+            return;
+          }
+        }
+      }
+      if (response.writeQueueFull()) {
+        response.drainHandler(v -> {
+          response.drainHandler(null);
+          catchUp();
+        });
+      } else if (ar.result().events().size() >= feed.batch() || nextSeq < feed.nextSeq()) {
+        catchUp();
+      } else {
+        feed.addLive(this);
+      }
+    });
+  }
+
+  private void onReadFailure(long from, Throwable cause) {
+    if (cause instanceof HistoryTrimmedException trimmed) {
+      if (strict && pendingGap == null && from > 0) {
+        pendingGap = EventId.format(feed.epoch(), from - 1);
+      }
+      nextSeq = trimmed.headSeq();
+      catchUp();
+    } else if (cause instanceof InvalidRequestException invalid && !headSent) {
+      invalid.error().send(response, invalid.getMessage());
+      finish("rejected: " + invalid.getMessage());
+    } else {
+      LOG.log(Level.WARNING, "stream " + feed.stream() + ": history read failed", cause);
+      fail("history_unavailable", "history could not be read; reconnect to resume");
+    }
+  }
+
+  private void sendGap() {
+    String resumedAfter = nextSeq > 0 ? EventId.format(feed.epoch(), nextSeq - 1) : null;
+    write(format.control(resumedAfter, EventType.GAP,
+        new JsonObject().put("requested", pendingGap).put("resumedAfter", resumedAfter)));
+    ledger.gap(this);
+    pendingGap = null;
+  }
+
+  private void send(StreamEvent e) {
+    write(format.encode(e));
+    nextSeq = e.seq() + 1;
+    events++;
+    ledger.delivered(this, e);
+    if (e.isComplete()) {
+      response.end();
+      finish("stream completed");
+    }
+  }
+
+  private void write(Buffer b) {
+    response.write(b);
+    bytes += b.length();
+    wroteSinceBeat = true;
+  }
+
+  private void sendHead() {
+    if (headSent) {
+      return;
+    }
+    headSent = true;
+    response.setStatusCode(200)
+        .putHeader(HttpHeaders.CONTENT_TYPE, format.contentType())
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .setChunked(true);
+    // flush the headers now: a subscriber of a quiet stream must see the 200 before any event
+    response.writeHead();
+  }
+
+  /** Writes a heartbeat if nothing else was written since the last sweep. */
+  void heartbeat() {
+    if (headSent && !done && !wroteSinceBeat && !response.writeQueueFull()) {
+      response.write(format.heartbeat());
+    }
+    wroteSinceBeat = false;
+  }
+
+  /** Ends the stream with an {@code event: error}; the client resumes with its last id. */
+  void fail(String code, String message) {
+    if (done) {
+      return;
+    }
+    if (headSent) {
+      write(format.error(code, message));
+      response.end();
+    } else {
+      io.streamcast.core.ApiError.UNAVAILABLE.send(response, message, 1);
+    }
+    finish(code);
+  }
+
+  /** Closes the stream cleanly so the client resumes on another node (drain). */
+  void close(String reason) {
+    if (done) {
+      return;
+    }
+    if (headSent) {
+      response.end();
+    } else {
+      io.streamcast.core.ApiError.UNAVAILABLE.send(response, reason, 1);
+    }
+    finish(reason);
+  }
+
+  private void finish(String reason) {
+    if (done) {
+      return;
+    }
+    done = true;
+    closeReason = closeReason.startsWith("connection error") ? closeReason : reason;
+    feed.detach(this);
+    ledger.closed(this);
+  }
+
+  long durationMillis() {
+    return System.currentTimeMillis() - startedMillis;
+  }
+
+  long events() {
+    return events;
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  String closeReason() {
+    return closeReason;
+  }
+}

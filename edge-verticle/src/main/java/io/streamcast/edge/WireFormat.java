@@ -1,0 +1,77 @@
+package io.streamcast.edge;
+
+import io.streamcast.core.EventType;
+import io.streamcast.core.NdjsonEncoder;
+import io.streamcast.core.SseEncoder;
+import io.streamcast.core.StreamEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/** The two encodings a subscriber can ask for on the same URL. */
+enum WireFormat {
+  SSE("text/event-stream") {
+    @Override
+    Buffer encode(StreamEvent e) {
+      return e.sse();
+    }
+
+    @Override
+    Buffer control(String id, String type, JsonObject data) {
+      return SseEncoder.event(id, type, data);
+    }
+
+    @Override
+    Buffer heartbeat() {
+      return SseEncoder.heartbeat();
+    }
+  },
+  NDJSON("application/x-ndjson") {
+    @Override
+    Buffer encode(StreamEvent e) {
+      return e.ndjson();
+    }
+
+    @Override
+    Buffer control(String id, String type, JsonObject data) {
+      return NdjsonEncoder.event(id, type, data.encode());
+    }
+
+    @Override
+    Buffer heartbeat() {
+      return NdjsonEncoder.heartbeat();
+    }
+  };
+
+  private final String contentType;
+
+  WireFormat(String contentType) {
+    this.contentType = contentType;
+  }
+
+  /** @return the response content type */
+  String contentType() {
+    return contentType;
+  }
+
+  /** @return the event's encoding, shared by all subscribers of this format */
+  abstract Buffer encode(StreamEvent e);
+
+  /** @return a server-made event (gap, error) */
+  abstract Buffer control(String id, String type, JsonObject data);
+
+  /** @return the keep-alive written to idle connections */
+  abstract Buffer heartbeat();
+
+  /** @return an {@code error} event with the contract's JSON */
+  Buffer error(String code, String message) {
+    return control(null, EventType.ERROR, new JsonObject().put("error", code).put("message", message));
+  }
+
+  /** Picks NDJSON only when asked for by {@code Accept}; SSE otherwise (EventSource, curl). */
+  static WireFormat negotiate(String accept) {
+    if (accept != null && accept.contains("application/x-ndjson") && !accept.contains("text/event-stream")) {
+      return NDJSON;
+    }
+    return SSE;
+  }
+}

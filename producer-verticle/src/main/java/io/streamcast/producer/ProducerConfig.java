@@ -1,0 +1,30 @@
+package io.streamcast.producer;
+
+/**
+ * Settings of the {@link ProducerVerticle}.
+ *
+ * @param bindHost address the publish port binds
+ * @param publishPort the publish API port
+ * @param maxDataBytes largest accepted event data (413 above)
+ * @param idempotencyWindowSeconds how long an {@code Idempotency-Key} is remembered
+ */
+public record ProducerConfig(String bindHost, int publishPort, int maxDataBytes, int idempotencyWindowSeconds) {
+
+  /** The contract's default data limit: 1 MiB. */
+  public static final int DEFAULT_MAX_DATA_BYTES = 1 << 20;
+  /** Default dedupe window: 10 minutes. */
+  public static final int DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 600;
+
+  /** Validates every setting. */
+  public ProducerConfig {
+    if (publishPort < 0 || publishPort > 65535) {
+      throw new IllegalArgumentException("publish-port must be 0-65535, got " + publishPort);
+    }
+    if (maxDataBytes < 1) {
+      throw new IllegalArgumentException("max-data-bytes must be positive, got " + maxDataBytes);
+    }
+    if (idempotencyWindowSeconds < 1) {
+      throw new IllegalArgumentException("idempotency-window-seconds must be positive, got " + idempotencyWindowSeconds);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.streamcast.producer;
+
+import io.streamcast.core.ApiError;
+import io.streamcast.core.ApiFailureHandler;
+import io.streamcast.core.EventType;
+import io.streamcast.core.InvalidRequestException;
+import io.streamcast.core.StreamInfo;
+import io.streamcast.core.StreamName;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The publish API of the contract: {@code POST /streams/{stream}}, {@code POST
+ * /streams/{stream}/complete}, {@code GET /streams/{stream}/info}. Every input is checked before
+ * anything is appended, and every refusal is a contract JSON error.
+ */
+public final class PublishRoutes {
+
+  private static final int MAX_KEY_LENGTH = 255;
+
+  private final StreamPublisher publisher;
+  private final StreamInfo info;
+  private final int maxDataBytes;
+
+  /**
+   * @param publisher appends and publishes
+   * @param info stream info documents
+   * @param maxDataBytes largest accepted body
+   */
+  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes) {
+    this.publisher = publisher;
+    this.info = info;
+    this.maxDataBytes = maxDataBytes;
+  }
+
+  /** @return the router of the publish port */
+  public Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.post("/streams/*").handler(BodyHandler.create(false).setBodyLimit(maxDataBytes));
+    router.post("/streams/:stream/complete").handler(this::complete);
+    router.post("/streams/:stream").handler(this::publish);
+    router.get("/streams/:stream/info").handler(this::info);
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.route().failureHandler(new ApiFailureHandler());
+    return router;
+  }
+
+  private void publish(RoutingContext ctx) {
+    String stream = StreamName.require(ctx.pathParam("stream"));
+    String type = EventType.requirePublishable(single(ctx, "event"));
+    requireTextBody(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
+    Buffer body = ctx.body().buffer();
+    byte[] data = body == null ? new byte[0] : body.getBytes();
+    requireUtf8(data);
+    String key = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
+    publisher.publish(stream, type, data, key).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      PublishedEvent e = ar.result();
+      if (e.replayed()) {
+        ctx.response().putHeader("Idempotent-Replayed", "true");
+      }
+      created(ctx, e);
+    });
+  }
+
+  private void complete(RoutingContext ctx) {
+    String stream = StreamName.require(ctx.pathParam("stream"));
+    publisher.complete(stream).onSuccess(e -> created(ctx, e)).onFailure(ctx::fail);
+  }
+
+  private void info(RoutingContext ctx) {
+    String stream = StreamName.require(ctx.pathParam("stream"));
+    info.describe(stream)
+        .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
+        .onFailure(ctx::fail);
+  }
+
+  private static void created(RoutingContext ctx, PublishedEvent e) {
+    ctx.response().setStatusCode(201)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("stream", e.stream()).put("id", e.id()).encode());
+  }
+
+  private static String single(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParam(name);
+    if (values.size() > 1) {
+      throw new InvalidRequestException(ApiError.BAD_PARAMETER, "'" + name + "' given more than once");
+    }
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  /**
+   * Data is UTF-8 text, taken verbatim. {@code application/x-www-form-urlencoded} is accepted
+   * because it is what {@code curl --data} sends; its body is stored as is, never form-decoded.
+   * Multipart and binary types are refused rather than stored mangled.
+   */
+  private static void requireTextBody(String contentType) {
+    if (contentType == null) {
+      return;
+    }
+    String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
+    String media = parts[0].trim();
+    boolean text = media.startsWith("text/") || media.equals("application/json")
+        || media.equals("application/x-ndjson") || media.endsWith("+json") || media.isEmpty()
+        || media.equals("application/x-www-form-urlencoded");
+    if (!text) {
+      throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY,
+          "event data must be UTF-8 text (text/*, application/json, application/x-ndjson), not " + media);
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim();
+      if (p.startsWith("charset=")) {
+        String cs = p.substring(8).replace("\"", "");
+        if (!cs.equals("utf-8") && !cs.equals("utf8") && !cs.equals("us-ascii")) {
+          throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY, "charset must be UTF-8, not " + cs);
+        }
+      }
+    }
+  }
+
+  private static void requireUtf8(byte[] data) {
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(data));
+    } catch (CharacterCodingException e) {
+      throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY, "event data is not valid UTF-8");
+    }
+  }
+
+  private static String idempotencyKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    boolean ok = !key.isEmpty() && key.length() <= MAX_KEY_LENGTH;
+    for (int i = 0; ok && i < key.length(); i++) {
+      char c = key.charAt(i);
+      ok = c >= 0x21 && c <= 0x7e;
+    }
+    if (!ok) {
+      throw new InvalidRequestException(ApiError.BAD_PARAMETER,
+          "Idempotency-Key must be 1-" + MAX_KEY_LENGTH + " visible ASCII characters");
+    }
+    return key;
+  }
+}

@@ -1,0 +1,75 @@
+package io.streamcast.core;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The contract's JSON errors: {@code {"error": "<code>", "message": "<human text>"}} with a fixed
+ * HTTP status per code. Codes are part of the outside contract; add, never rename.
+ */
+public enum ApiError {
+  BAD_STREAM_NAME(400, "bad_stream_name"),
+  BAD_POSITION(400, "bad_position"),
+  BAD_PARAMETER(400, "bad_parameter"),
+  UNAUTHORIZED(401, "unauthorized"),
+  FORBIDDEN(403, "forbidden"),
+  NOT_FOUND(404, "not_found"),
+  METHOD_NOT_ALLOWED(405, "method_not_allowed"),
+  NOT_ACCEPTABLE(406, "not_acceptable"),
+  /** The stream is completed: nothing more can be published on it. */
+  STREAM_COMPLETED(409, "stream_completed"),
+  /** Another request with the same Idempotency-Key is still being published. */
+  IDEMPOTENCY_IN_PROGRESS(409, "idempotency_in_progress"),
+  DATA_TOO_LARGE(413, "data_too_large"),
+  UNSUPPORTED_BODY(415, "unsupported_body"),
+  RATE_LIMITED(429, "rate_limited"),
+  INTERNAL(500, "internal_error"),
+  UNAVAILABLE(503, "unavailable");
+
+  private final int status;
+  private final String code;
+
+  ApiError(int status, String code) {
+    this.status = status;
+    this.code = code;
+  }
+
+  /** @return the HTTP status */
+  public int status() {
+    return status;
+  }
+
+  /** @return the machine-readable code of the {@code error} field */
+  public String code() {
+    return code;
+  }
+
+  /** @return the JSON body for this error */
+  public JsonObject body(String message) {
+    return new JsonObject().put("error", code).put("message", message);
+  }
+
+  /**
+   * Ends {@code response} with this error, unless headers are already out (then the caller must
+   * report the failure in-stream).
+   */
+  public Future<Void> send(HttpServerResponse response, String message) {
+    return send(response, message, 0);
+  }
+
+  /** As {@link #send(HttpServerResponse, String)}, with a {@code Retry-After} when positive. */
+  public Future<Void> send(HttpServerResponse response, String message, int retryAfterSeconds) {
+    if (response.headWritten() || response.ended() || response.closed()) {
+      return Future.succeededFuture();
+    }
+    response.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    if (retryAfterSeconds > 0) {
+      response.putHeader("Retry-After", Integer.toString(retryAfterSeconds));
+    }
+    return response.end(body(message).encode());
+  }
+}

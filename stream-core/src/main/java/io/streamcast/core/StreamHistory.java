@@ -1,0 +1,101 @@
+package io.streamcast.core;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.ringbuffer.OverflowPolicy;
+import com.hazelcast.ringbuffer.ReadResultSet;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import com.hazelcast.ringbuffer.StaleSequenceException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The replicated history of every stream: one Hazelcast Ringbuffer per stream (synchronous backup,
+ * capacity and TTL from the cluster configuration). The sequence a Ringbuffer hands out on append
+ * is the event's position, so history, not the event bus, defines a stream's order.
+ *
+ * <p>Every method is asynchronous and completes on the caller's Vert.x context; nothing here
+ * blocks an event loop.
+ */
+public final class StreamHistory {
+
+  private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
+
+  /**
+   * @param vertx the node's Vert.x
+   * @param hazelcast the member Vert.x's cluster manager runs
+   */
+  public StreamHistory(Vertx vertx, HazelcastInstance hazelcast) {
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+  }
+
+  private Ringbuffer<byte[]> ring(String stream) {
+    return hazelcast.getRingbuffer(StreamName.historyName(stream));
+  }
+
+  /**
+   * Appends a record once the synchronous backup has it.
+   *
+   * @return the sequence it was given
+   */
+  public Future<Long> append(String stream, byte[] record) {
+    Context ctx = vertx.getOrCreateContext();
+    return Future.fromCompletionStage(ring(stream).addAsync(record, OverflowPolicy.OVERWRITE), ctx);
+  }
+
+  /**
+   * Reads up to {@code max} events from {@code fromSeq} on, without waiting for new ones.
+   *
+   * @return the events; fails with {@link HistoryTrimmedException} when {@code fromSeq} is older
+   *     than history, or with {@link InvalidRequestException} ({@code bad_position}) when it lies
+   *     beyond the newest event plus one
+   */
+  public Future<HistoryBatch> read(String stream, long fromSeq, int max) {
+    Context ctx = vertx.getOrCreateContext();
+    Future<ReadResultSet<byte[]>> read;
+    try {
+      read = Future.fromCompletionStage(ring(stream).readManyAsync(fromSeq, 0, max, null), ctx);
+    } catch (RuntimeException e) {
+      read = Future.failedFuture(e);
+    }
+    return read.transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(translate(fromSeq, ar.cause()));
+      }
+      ReadResultSet<byte[]> rs = ar.result();
+      List<StreamEvent> events = new ArrayList<>(rs.size());
+      for (int i = 0; i < rs.size(); i++) {
+        events.add(HistoryRecord.decode(stream, rs.getSequence(i), rs.get(i)));
+      }
+      long next = rs.size() == 0 ? fromSeq : rs.getSequence(rs.size() - 1) + 1;
+      return Future.succeededFuture(new HistoryBatch(events, next));
+    });
+  }
+
+  /** @return the oldest and newest sequence held (a worker-thread call: Hazelcast has no async form) */
+  public Future<HistoryBounds> bounds(String stream) {
+    Ringbuffer<byte[]> ring = ring(stream);
+    return vertx.executeBlocking(() -> new HistoryBounds(ring.headSequence(), ring.tailSequence()), false);
+  }
+
+  private static Throwable translate(long fromSeq, Throwable t) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof StaleSequenceException stale) {
+      return new HistoryTrimmedException(fromSeq, stale.getHeadSeq());
+    }
+    if (c instanceof IllegalArgumentException) {
+      return new InvalidRequestException(ApiError.BAD_POSITION,
+          "position " + fromSeq + " is beyond the newest event of this stream");
+    }
+    return c;
+  }
+}

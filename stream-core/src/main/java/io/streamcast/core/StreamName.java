@@ -1,0 +1,44 @@
+package io.streamcast.core;
+
+import java.util.regex.Pattern;
+
+/**
+ * Stream names as the contract defines them: {@code [A-Za-z0-9._-]{1,128}}.
+ *
+ * <p>Names are checked at every entry point so that nothing derived from a name (a Hazelcast
+ * structure, an event-bus address, a log line) can carry a newline or a path separator.
+ */
+public final class StreamName {
+
+  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  private StreamName() {
+  }
+
+  /** @return whether {@code name} is a valid stream name */
+  public static boolean isValid(String name) {
+    return name != null && VALID.matcher(name).matches();
+  }
+
+  /**
+   * @return {@code name} when valid
+   * @throws InvalidRequestException when it is not
+   */
+  public static String require(String name) {
+    if (!isValid(name)) {
+      throw new InvalidRequestException(ApiError.BAD_STREAM_NAME,
+          "stream name must match [A-Za-z0-9._-]{1,128}");
+    }
+    return name;
+  }
+
+  /** Event-bus address on which a stream's live events are published. */
+  public static String busAddress(String name) {
+    return "streams." + name;
+  }
+
+  /** Name of the Hazelcast Ringbuffer holding a stream's history. */
+  public static String historyName(String name) {
+    return "stream:" + name;
+  }
+}
