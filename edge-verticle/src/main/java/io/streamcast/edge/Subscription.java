@@ -125,6 +125,7 @@ final class Subscription {
       if (pendingGap != null) {
         sendGap();
       }
+      int replayed = 0;
       for (StreamEvent e : ar.result().events()) {
         if (!e.epoch().equals(feed.epoch())) {
           fail("stream_reset", "the stream's history was recreated; reconnect to resume");
@@ -132,10 +133,17 @@ final class Subscription {
         }
         if (e.seq() >= nextSeq) {
           send(e);
+          replayed++;
           if (done) {
-            return;
+            break;
           }
         }
+      }
+      if (replayed > 0) {
+        ledger.replayed(this, replayed);
+      }
+      if (done) {
+        return;
       }
       if (response.writeQueueFull()) {
         response.drainHandler(v -> {

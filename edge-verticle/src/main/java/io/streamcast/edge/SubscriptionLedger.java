@@ -19,6 +19,7 @@ final class SubscriptionLedger {
   private final Set<Subscription> open = new LinkedHashSet<>();
   private long delivered;
   private long gaps;
+  private long replayedEvents;
   private long slowConsumers;
 
   SubscriptionLedger(String nodeName) {
@@ -38,6 +39,11 @@ final class SubscriptionLedger {
 
   void delivered(Subscription s, StreamEvent e) {
     delivered++;
+  }
+
+  /** {@code count} events were just sent to {@code s} from history (replay or catch-up). */
+  void replayed(Subscription s, int count) {
+    replayedEvents += count;
   }
 
   void gap(Subscription s) {

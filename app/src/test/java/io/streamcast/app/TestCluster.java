@@ -1,0 +1,120 @@
+package io.streamcast.app;
+
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Real Streamcast nodes in this JVM, each its own clustered Vert.x and Hazelcast member, joined
+ * over TCP-IP on 127.0.0.1 with OS-chosen free ports and a cluster name of their own, so test
+ * classes never join each other's clusters.
+ */
+public final class TestCluster implements AutoCloseable {
+
+  private final List<StreamcastNode> nodes = new ArrayList<>();
+  private final List<Integer> clusterPorts = new ArrayList<>();
+  private final String clusterName = "test-" + UUID.randomUUID().toString().substring(0, 8);
+  private final Map<NodeFlag, String> extra;
+
+  private TestCluster(Map<NodeFlag, String> extra) {
+    this.extra = extra;
+  }
+
+  /** Starts {@code size} nodes with both roles and default settings. */
+  public static TestCluster start(int size) {
+    return start(size, Map.of());
+  }
+
+  /** Starts {@code size} nodes with both roles and the given extra settings on every node. */
+  public static TestCluster start(int size, Map<NodeFlag, String> extra) {
+    TestCluster cluster = new TestCluster(extra);
+    for (int i = 0; i < size; i++) {
+      cluster.clusterPorts.add(freePort());
+    }
+    try {
+      for (int i = 0; i < size; i++) {
+        cluster.nodes.add(await(StreamcastNode.start(cluster.config(i))));
+      }
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** @return configuration of the {@code i}-th node (every node lists every cluster port) */
+  NodeConfig config(int i) {
+    Map<NodeFlag, String> flags = new EnumMap<>(NodeFlag.class);
+    flags.put(NodeFlag.CLUSTER_NAME, clusterName);
+    flags.put(NodeFlag.CLUSTER_HOST, "127.0.0.1");
+    flags.put(NodeFlag.BIND_HOST, "127.0.0.1");
+    flags.put(NodeFlag.CLUSTER_PORT, Integer.toString(clusterPorts.get(i)));
+    flags.put(NodeFlag.MEMBERS, clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
+    flags.put(NodeFlag.HTTP_PORT, Integer.toString(freePort()));
+    flags.put(NodeFlag.PUBLISH_PORT, Integer.toString(freePort()));
+    flags.put(NodeFlag.NODE_NAME, "node-" + (i + 1));
+    flags.putAll(extra);
+    return NodeConfig.resolve(flags, Map.of(), Map.of(), false);
+  }
+
+  /** @return the {@code i}-th node (0-based) */
+  public StreamcastNode node(int i) {
+    return nodes.get(i);
+  }
+
+  /** @return base URL of node {@code i}'s edge port */
+  public String edge(int i) {
+    return "http://127.0.0.1:" + nodes.get(i).httpPort();
+  }
+
+  /** @return base URL of node {@code i}'s publish port */
+  public String publish(int i) {
+    return "http://127.0.0.1:" + nodes.get(i).publishPort();
+  }
+
+  /** @return number of nodes started */
+  public int size() {
+    return nodes.size();
+  }
+
+  /** Drains and stops node {@code i} (it stays in the list, stopped). */
+  public void stop(int i) {
+    await(nodes.get(i).stop());
+  }
+
+  @Override
+  public void close() {
+    for (StreamcastNode n : nodes) {
+      try {
+        await(n.stop());
+      } catch (RuntimeException e) {
+        // already stopped, or failed to stop: nothing more a test can do
+      }
+    }
+  }
+
+  /** @return a port free on 127.0.0.1 right now */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cluster operation failed: " + e.getMessage(), e);
+    }
+  }
+}
