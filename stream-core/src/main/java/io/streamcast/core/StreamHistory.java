@@ -60,7 +60,10 @@ public final class StreamHistory {
     Context ctx = vertx.getOrCreateContext();
     Future<ReadResultSet<byte[]>> read;
     try {
-      read = Future.fromCompletionStage(ring(stream).readManyAsync(fromSeq, 0, max, null), ctx);
+      Ringbuffer<byte[]> ring = ring(stream);
+      // Hazelcast refuses a read larger than the ring itself; capacity() is local config, no call
+      int count = (int) Math.min(max, ring.capacity());
+      read = Future.fromCompletionStage(ring.readManyAsync(fromSeq, 0, count, null), ctx);
     } catch (RuntimeException e) {
       read = Future.failedFuture(e);
     }
@@ -69,6 +72,11 @@ public final class StreamHistory {
         return Future.failedFuture(translate(fromSeq, ar.cause()));
       }
       ReadResultSet<byte[]> rs = ar.result();
+      if (rs.size() > 0 && rs.getSequence(0) > fromSeq) {
+        // readMany silently starts at the head when asked for an overwritten or expired
+        // sequence; a reader must learn that it missed something, so surface it as such
+        return Future.failedFuture(new HistoryTrimmedException(fromSeq, rs.getSequence(0)));
+      }
       List<StreamEvent> events = new ArrayList<>(rs.size());
       for (int i = 0; i < rs.size(); i++) {
         events.add(HistoryRecord.decode(stream, rs.getSequence(i), rs.get(i)));
@@ -92,7 +100,7 @@ public final class StreamHistory {
     if (c instanceof StaleSequenceException stale) {
       return new HistoryTrimmedException(fromSeq, stale.getHeadSeq());
     }
-    if (c instanceof IllegalArgumentException) {
+    if (c instanceof IllegalArgumentException && String.valueOf(c.getMessage()).contains("too large")) {
       return new InvalidRequestException(ApiError.BAD_POSITION,
           "position " + fromSeq + " is beyond the newest event of this stream");
     }

@@ -1,0 +1,125 @@
+package io.streamcast.app;
+
+import io.streamcast.client.SseEvent;
+import io.streamcast.client.SseEventParser;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A test subscriber over a real socket: keeps the raw bytes (to check the wire format exactly)
+ * and the events as the client module's WHATWG parser dispatches them.
+ */
+final class SseProbe {
+
+  final List<SseEvent> events = new CopyOnWriteArrayList<>();
+  final List<String> comments = new CopyOnWriteArrayList<>();
+  private final StringBuffer raw = new StringBuffer();
+  private final Promise<Void> ended = Promise.promise();
+  private final SseEventParser parser = new SseEventParser(events::add).commentHandler(comments::add);
+  private final Vertx vertx;
+  private HttpClientResponse response;
+
+  private SseProbe(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Opens {@code url} with the given extra headers; completes once the status line arrived. */
+  static Future<SseProbe> open(Vertx vertx, HttpClient client, String url, Map<String, String> headers) {
+    SseProbe probe = new SseProbe(vertx);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
+    options.addHeader("Accept", "text/event-stream");
+    headers.forEach(options::addHeader);
+    return client.request(options).compose(req -> req.send()).map(resp -> {
+      probe.response = resp;
+      resp.handler(b -> {
+        probe.raw.append(b.toString());
+        probe.parser.feed(b);
+      });
+      resp.endHandler(v -> probe.ended.tryComplete());
+      resp.exceptionHandler(e -> probe.ended.tryComplete());
+      return probe;
+    });
+  }
+
+  static Future<SseProbe> open(Vertx vertx, HttpClient client, String url) {
+    return open(vertx, client, url, Map.of());
+  }
+
+  int status() {
+    return response.statusCode();
+  }
+
+  MultiMap headers() {
+    return response.headers();
+  }
+
+  String raw() {
+    return raw.toString();
+  }
+
+  /** @return events whose type is not a control type (gap, complete, error) */
+  List<SseEvent> dataEvents() {
+    List<SseEvent> out = new ArrayList<>();
+    for (SseEvent e : events) {
+      if (!e.type().equals("gap") && !e.type().equals("complete") && !e.type().equals("error")) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** Polls until {@code n} data events arrived; fails after {@code timeoutMillis}. */
+  Future<List<SseEvent>> awaitDataEvents(int n, long timeoutMillis) {
+    return awaitCondition(() -> dataEvents().size() >= n, timeoutMillis,
+        () -> "expected " + n + " events, got " + dataEvents().size()).map(v -> dataEvents());
+  }
+
+  /** Polls until any event of {@code type} arrived. */
+  Future<SseEvent> awaitType(String type, long timeoutMillis) {
+    return awaitCondition(() -> events.stream().anyMatch(e -> e.type().equals(type)), timeoutMillis,
+        () -> "no '" + type + "' event; got " + events)
+        .map(v -> events.stream().filter(e -> e.type().equals(type)).findFirst().orElseThrow());
+  }
+
+  Future<Void> awaitEnd(long timeoutMillis) {
+    return awaitCondition(() -> ended.future().isComplete(), timeoutMillis, () -> "stream did not end");
+  }
+
+  private Future<Void> awaitCondition(java.util.function.BooleanSupplier done, long timeoutMillis,
+      java.util.function.Supplier<String> why) {
+    Promise<Void> p = Promise.promise();
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    vertx.setPeriodic(20, id -> {
+      if (done.getAsBoolean()) {
+        vertx.cancelTimer(id);
+        p.tryComplete();
+      } else if (System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        p.tryFail(why.get());
+      }
+    });
+    return p.future();
+  }
+
+  /** Drops the connection, as a client whose network went away would. */
+  void close() {
+    if (response != null) {
+      response.request().connection().close();
+    }
+  }
+
+  static Buffer noBody() {
+    return Buffer.buffer();
+  }
+}
