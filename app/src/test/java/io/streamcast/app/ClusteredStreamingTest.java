@@ -337,6 +337,61 @@ class ClusteredStreamingTest {
         })));
   }
 
+  @Test
+  @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
+  void stalledSubscriberCatchesUpFromHistoryAndIsToldWhatItLost(Vertx vertx, VertxTestContext ctx) {
+    String stream = "stall";
+    // what the client misses (~13 MB) is more than its socket buffers (~4 MB here) and history (250 events) hold
+    int chains = 4;
+    int perChain = 200;
+    String pad = "x".repeat(16 * 1024);
+    // a tiny fixed receive buffer: the server's socket fills up fast once the client stops reading
+    HttpClient stalled = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
+    SseProbe.open(vertx, stalled, a + "/streams/" + stream)
+        .compose(p -> {
+          p.pause();
+          List<Future<Void>> publishers = new ArrayList<>();
+          for (int c = 0; c < chains; c++) {
+            publishers.add(Publishing.publishSequence(http, pubB, stream, "c" + c + "-", 0, perChain, pad));
+          }
+          return Future.all(publishers).compose(v -> Publishing.get(http, b + "/streams/" + stream + "/info"))
+              .map(info -> Map.entry(p, info.body().getString("lastId")));
+        })
+        .compose(pl -> {
+          SseProbe p = pl.getKey();
+          p.resume();
+          return p.awaitCondition(() -> !p.dataEvents().isEmpty()
+                  && p.dataEvents().get(p.dataEvents().size() - 1).id().equals(pl.getValue()),
+              30_000, () -> "last event never arrived; got " + p.dataEvents().size()).map(p);
+        })
+        .compose(p -> Publishing.publishSequence(http, pubA, stream, "live", 0, 3, "")
+            .compose(v -> p.awaitDataEvents(0, 1))
+            .compose(v -> vertx.timer(500)).map(p))
+        .onComplete(ctx.succeeding(p -> ctx.verify(() -> {
+          List<SseEvent> all = p.events;
+          long gaps = all.stream().filter(e -> e.type().equals("gap")).count();
+          assertTrue(gaps >= 1, "history (" + HISTORY_CAPACITY + " events) cannot hold what the stalled client missed");
+          // the stream is exact apart from the signalled gaps: every event follows the one before it,
+          // or the gap event right before it says where the stream resumed
+          String previous = null;
+          for (SseEvent e : all) {
+            if (e.type().equals("gap")) {
+              JsonObject gap = new JsonObject(e.data());
+              assertEquals(previous, gap.getString("requested"), "the gap names the last event the client got");
+              previous = gap.getString("resumedAfter");
+              continue;
+            }
+            if (previous != null) {
+              assertEquals(seq(previous) + 1, seq(e.id()), "after " + previous);
+            }
+            previous = e.id();
+          }
+          List<String> tail = data(p.dataEvents()).subList(p.dataEvents().size() - 3, p.dataEvents().size());
+          assertEquals(List.of("live0;", "live1;", "live2;"), tail, "and it is live again");
+          ctx.completeNow();
+        })));
+  }
+
   private static List<String> range(String prefix, int from, int count) {
     List<String> out = new ArrayList<>();
     for (int i = from; i < from + count; i++) {

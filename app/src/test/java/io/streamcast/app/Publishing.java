@@ -41,6 +41,18 @@ final class Publishing {
             b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers())));
   }
 
+  /** Publishes {@code count} events {@code <prefix><i>;<padding>} one after the other (ordered). */
+  static Future<Void> publishSequence(HttpClient client, String base, String stream, String prefix, int from, int count,
+      String padding) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = from; i < from + count; i++) {
+      String data = prefix + i + ";" + padding;
+      chain = chain.compose(v -> publish(client, base, stream, data).compose(a -> a.status() == 201
+          ? Future.succeededFuture() : Future.failedFuture("publish failed: " + a.status() + " " + a.body())));
+    }
+    return chain;
+  }
+
   /** Publishes {@code count} events {@code prefix0..} one after the other (ordered). */
   static Future<Void> publishSequence(HttpClient client, String base, String stream, String prefix, int from, int count) {
     Future<Void> chain = Future.succeededFuture();

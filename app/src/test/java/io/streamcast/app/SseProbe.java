@@ -96,7 +96,7 @@ final class SseProbe {
     return awaitCondition(() -> ended.future().isComplete(), timeoutMillis, () -> "stream did not end");
   }
 
-  private Future<Void> awaitCondition(java.util.function.BooleanSupplier done, long timeoutMillis,
+  Future<Void> awaitCondition(java.util.function.BooleanSupplier done, long timeoutMillis,
       java.util.function.Supplier<String> why) {
     Promise<Void> p = Promise.promise();
     long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -110,6 +110,16 @@ final class SseProbe {
       }
     });
     return p.future();
+  }
+
+  /** Stops reading from the socket: TCP backpressure reaches the server, as with a stalled client. */
+  void pause() {
+    response.pause();
+  }
+
+  /** Reads again. */
+  void resume() {
+    response.resume();
   }
 
   /** Drops the connection, as a client whose network went away would. */
