@@ -21,9 +21,10 @@ import java.util.stream.Collectors;
  * @param producer producer verticle settings
  * @param drainSeconds bound on a SIGTERM drain
  * @param demo whether the demo producers run
+ * @param metricsStreamLabels whether per-stream meters (tagged with the stream name) are kept
  */
 public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
-    int drainSeconds, boolean demo) {
+    int drainSeconds, boolean demo, boolean metricsStreamLabels) {
 
   /** Role running {@code EdgeVerticle}. */
   public static final String EDGE = "edge";
@@ -92,7 +93,8 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH);
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
         integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS));
-    return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS), demo);
+    return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS), demo,
+        bool(v, NodeFlag.METRICS_STREAM_LABELS));
   }
 
   private static int integer(Map<NodeFlag, String> v, NodeFlag f) {
@@ -102,6 +104,14 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
     }
+  }
+
+  private static boolean bool(Map<NodeFlag, String> v, NodeFlag f) {
+    String s = v.get(f);
+    if ("true".equalsIgnoreCase(s) || "false".equalsIgnoreCase(s)) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new IllegalArgumentException(f.flag() + " must be true or false, got '" + s + "'");
   }
 
   private static int port(Map<NodeFlag, String> v, NodeFlag f, boolean zeroAllowed) {

@@ -23,6 +23,8 @@ enum NodeFlag {
   MAX_CONNECTIONS("50000", "streaming connections per node before 503"),
   IDEMPOTENCY_WINDOW_SECONDS("600", "seconds an Idempotency-Key is remembered"),
   DRAIN_SECONDS("20", "upper bound on a SIGTERM drain before the process exits anyway"),
+  METRICS_STREAM_LABELS("false", "true: also expose per-stream meters labelled with the stream name (connections, "
+      + "history size); off by default because stream names are unbounded"),
   CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
 
   private final String defaultValue;

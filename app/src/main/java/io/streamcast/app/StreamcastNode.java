@@ -40,15 +40,17 @@ public final class StreamcastNode {
   private EdgeVerticle edge;
   private ProducerVerticle producer;
   private Future<Void> stopping;
+  private final NodeMetrics metrics;
 
-  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast) {
+  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, NodeMetrics metrics) {
     this.config = config;
     this.vertx = vertx;
     this.hazelcast = hazelcast;
+    this.metrics = metrics;
     this.history = new StreamHistory(vertx, hazelcast);
     this.catalog = new StreamCatalog(vertx, hazelcast);
     this.publisher = new StreamPublisher(vertx, history, catalog,
-        new IdempotencyLedger(vertx, hazelcast, config.producer().idempotencyWindowSeconds()));
+        new IdempotencyLedger(vertx, hazelcast, config.producer().idempotencyWindowSeconds()), metrics.meters());
   }
 
   /**
@@ -62,9 +64,12 @@ public final class StreamcastNode {
         .setHost(config.cluster().host())
         .setClusterPublicHost(config.cluster().host())
         .setPort(0));
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+    // a registry of this node's own (several nodes may share a JVM), fed by Vert.x and by us
+    NodeMetrics metrics = NodeMetrics.create(config);
+    return Vertx.builder().with(metrics.apply(options)).withMetrics(metrics.factory())
+        .withClusterManager(clusterManager).buildClustered()
         .compose(vertx -> {
-          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance());
+          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance(), metrics);
           return node.deploy().transform(ar -> ar.succeeded() ? Future.succeededFuture(node)
               : vertx.close().transform(closed -> Future.failedFuture(ar.cause())));
         });
@@ -78,12 +83,18 @@ public final class StreamcastNode {
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
     }
     if (config.edgeRole()) {
-      edge = new EdgeVerticle(config.edge(), history, catalog, new ClusterMembers(hazelcast), readiness, router -> { });
+      edge = new EdgeVerticle(config.edge(), history, catalog, new ClusterMembers(hazelcast), readiness,
+          new ObservabilityRoutes(metrics.registry()), metrics.meters());
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(this::deployed);
     }
     if (config.demo()) {
       chain = chain.compose(v -> vertx.deployVerticle(new DemoTicker(publisher))).map(this::deployed);
     }
+    // last, so it is undeployed first on a drain and its goodbye goes out while the node still works
+    NodeStatsReporter stats = new NodeStatsReporter(
+        new NodeStats(config.cluster().nodeName(), config.roles(), metrics.meters()), publisher,
+        config.metricsStreamLabels() ? new StreamHistoryGauges(metrics.meters(), history) : null);
+    chain = chain.compose(v -> vertx.deployVerticle(stats)).map(this::deployed);
     return chain.onSuccess(v -> {
       readiness.serving();
       LOG.info("node " + config.cluster().nodeName() + " serving: roles=" + config.roles()

@@ -23,6 +23,13 @@ public final class HazelcastMemberConfig {
   /** Member attribute carrying the node name, read by health and the dashboard. */
   public static final String NODE_NAME_ATTRIBUTE = ClusterMembers.NODE_NAME_ATTRIBUTE;
 
+  /** Stream-name pattern of the cluster's own streams, e.g. {@code _cluster.stats}. */
+  public static final String SYSTEM_STREAMS = "_cluster.*";
+  /** Events a system stream keeps: ten minutes of stats from two nodes, one minute from twenty. */
+  public static final int SYSTEM_STREAM_CAPACITY = 1200;
+  /** Seconds a system-stream event stays replayable. */
+  public static final int SYSTEM_STREAM_TTL_SECONDS = 600;
+
   private HazelcastMemberConfig() {
   }
 
@@ -63,6 +70,14 @@ public final class HazelcastMemberConfig {
         .setBackupCount(1)
         .setAsyncBackupCount(0)
         .setTimeToLiveSeconds(settings.historyTtlSeconds())
+        .setInMemoryFormat(InMemoryFormat.BINARY));
+    // system streams (the nodes' once-a-second stats): a dashboard shows minutes, not the user
+    // streams' capacity; Hazelcast picks this more specific pattern over stream:*
+    config.addRingBufferConfig(new RingbufferConfig(StreamName.historyName(SYSTEM_STREAMS))
+        .setCapacity(SYSTEM_STREAM_CAPACITY)
+        .setBackupCount(1)
+        .setAsyncBackupCount(0)
+        .setTimeToLiveSeconds(SYSTEM_STREAM_TTL_SECONDS)
         .setInMemoryFormat(InMemoryFormat.BINARY));
     config.addMapConfig(new MapConfig(StreamCatalog.MAP)
         .setBackupCount(1)

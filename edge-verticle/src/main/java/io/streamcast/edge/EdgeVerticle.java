@@ -8,6 +8,7 @@ import io.streamcast.core.StreamEventCodec;
 import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
+import io.streamcast.core.StreamcastMeters;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -32,6 +33,7 @@ public final class EdgeVerticle extends VerticleBase {
   private final ClusterMembers members;
   private final NodeReadiness readiness;
   private final Consumer<Router> extraRoutes;
+  private final StreamcastMeters meters;
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
   private HttpServer server;
@@ -43,21 +45,23 @@ public final class EdgeVerticle extends VerticleBase {
    * @param members the cluster as this node sees it
    * @param readiness the node's life stage
    * @param extraRoutes adds routes owned by others (metrics, dashboard) before the fallbacks
+   * @param meters the node's meters, which the subscriptions report to
    */
   public EdgeVerticle(EdgeConfig config, StreamHistory history, StreamCatalog catalog, ClusterMembers members,
-      NodeReadiness readiness, Consumer<Router> extraRoutes) {
+      NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters) {
     this.config = config;
     this.history = history;
     this.catalog = catalog;
     this.members = members;
     this.readiness = readiness;
     this.extraRoutes = extraRoutes;
+    this.meters = meters;
   }
 
   @Override
   public Future<?> start() {
     StreamEventCodec.register(vertx);
-    ledger = new SubscriptionLedger(members.self());
+    ledger = new SubscriptionLedger(members.self(), meters);
     feeds = new StreamFeeds(vertx, history, catalog, config.replayBatch());
     StreamInfo info = new StreamInfo(catalog, history);
     HealthRoutes health = new HealthRoutes(members, readiness);

@@ -12,6 +12,7 @@ import io.streamcast.core.StreamEventCodec;
 import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamMeta;
 import io.streamcast.core.StreamName;
+import io.streamcast.core.StreamcastMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
@@ -31,18 +32,34 @@ public final class StreamPublisher {
   private final StreamHistory history;
   private final StreamCatalog catalog;
   private final IdempotencyLedger ledger;
+  private final StreamcastMeters meters;
 
   /**
+   * A publisher whose meters are kept apart from any node registry.
+   *
    * @param vertx the node's (clustered) Vert.x
    * @param history stream histories
    * @param catalog stream meta
    * @param ledger idempotency keys
    */
   public StreamPublisher(Vertx vertx, StreamHistory history, StreamCatalog catalog, IdempotencyLedger ledger) {
+    this(vertx, history, catalog, ledger, StreamcastMeters.detached());
+  }
+
+  /**
+   * @param vertx the node's (clustered) Vert.x
+   * @param history stream histories
+   * @param catalog stream meta
+   * @param ledger idempotency keys
+   * @param meters the node's meters: events published, publish latency, failures
+   */
+  public StreamPublisher(Vertx vertx, StreamHistory history, StreamCatalog catalog, IdempotencyLedger ledger,
+      StreamcastMeters meters) {
     this.vertx = vertx;
     this.history = history;
     this.catalog = catalog;
     this.ledger = ledger;
+    this.meters = meters;
     StreamEventCodec.register(vertx);
   }
 
@@ -62,10 +79,12 @@ public final class StreamPublisher {
    * @return the event's id; fails with {@link InvalidRequestException} for contract errors
    */
   public Future<PublishedEvent> publish(String stream, String type, byte[] data, String idempotencyKey) {
+    long started = System.nanoTime();
     try {
       StreamName.require(stream);
       EventType.requirePublishable(type);
     } catch (InvalidRequestException e) {
+      meters.publishFailed();
       return Future.failedFuture(e);
     }
     return catalog.ensure(stream).compose(meta -> {
@@ -74,17 +93,17 @@ public final class StreamPublisher {
             "stream '" + stream + "' is completed; nothing more can be published on it"));
       }
       if (idempotencyKey == null) {
-        return append(stream, meta, type, data);
+        return append(stream, meta, type, data, started);
       }
       return ledger.claim(stream, idempotencyKey).compose(claim -> {
         if (claim instanceof IdempotencyLedger.AlreadyPublished done) {
           return Future.succeededFuture(new PublishedEvent(stream, done.id(), true));
         }
-        return append(stream, meta, type, data)
+        return append(stream, meta, type, data, started)
             .compose(published -> ledger.record(stream, idempotencyKey, published.id()).map(published),
                 failure -> ledger.release(stream, idempotencyKey).transform(released -> Future.failedFuture(failure)));
       });
-    });
+    }).onFailure(failure -> meters.publishFailed());
   }
 
   /**
@@ -101,22 +120,25 @@ public final class StreamPublisher {
       if (meta.completed()) {
         return Future.succeededFuture(new PublishedEvent(stream, EventId.format(meta.epoch(), meta.completedSeq()), true));
       }
+      long started = System.nanoTime();
       long now = System.currentTimeMillis();
       return history.append(stream, HistoryRecord.encode(meta.epoch(), EventType.COMPLETE, COMPLETE_DATA, now))
           .compose(seq -> catalog.markCompleted(stream, meta, seq).map(after -> {
             // the bus carries our complete event even if a concurrent one won: edges stop at the first
             vertx.eventBus().publish(StreamName.busAddress(stream),
                 new StreamEvent(stream, meta.epoch(), seq, EventType.COMPLETE, COMPLETE_DATA, now));
+            meters.published(System.nanoTime() - started);
             return new PublishedEvent(stream, EventId.format(after.epoch(), after.completedSeq()), after.completedSeq() != seq);
           }));
     });
   }
 
-  private Future<PublishedEvent> append(String stream, StreamMeta meta, String type, byte[] data) {
+  private Future<PublishedEvent> append(String stream, StreamMeta meta, String type, byte[] data, long started) {
     long now = System.currentTimeMillis();
     return history.append(stream, HistoryRecord.encode(meta.epoch(), type, data, now)).map(seq -> {
       StreamEvent event = new StreamEvent(stream, meta.epoch(), seq, type, data, now);
       vertx.eventBus().publish(StreamName.busAddress(stream), event);
+      meters.published(System.nanoTime() - started);
       return new PublishedEvent(stream, event.id(), false);
     });
   }

@@ -1,0 +1,276 @@
+package io.streamcast.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Streamcast's own meters of one node, registered in that node's registry (which carries the
+ * {@code node} tag for every meter). The edge reports connections and deliveries here, the
+ * publisher its appends; {@code /metrics} and the once-a-second node stats read them back.
+ *
+ * <p>Thread-safe: the edge verticle, the publisher's callers and the stats reporter run on
+ * different event loops.
+ *
+ * <p>No meter is tagged with a stream name unless {@code streamLabels} is on: stream names are
+ * unbounded, and one series per stream per node can swamp a Prometheus server.
+ */
+public final class StreamcastMeters {
+
+  /**
+   * Latency histogram bucket bounds: fine where a healthy cluster lives (a few ms), coarse up to
+   * a stalled one. Explicit bounds keep each histogram at 20 series instead of Micrometer's ~70.
+   */
+  private static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofNanos(500_000), ms(1), ms(2), ms(3), ms(5), ms(7), ms(10), ms(15), ms(25), ms(50), ms(75),
+      ms(100), ms(250), ms(500), ms(1_000), ms(2_500), ms(5_000), ms(10_000), ms(30_000)};
+
+  private final MeterRegistry registry;
+  private final boolean streamLabels;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final ConcurrentHashMap<String, AtomicInteger> streamConnections = new ConcurrentHashMap<>();
+  private final Counter connectionsOpened;
+  private final Counter published;
+  private final Counter publishFailures;
+  private final Counter delivered;
+  private final Counter deliveredBytes;
+  private final Counter replays;
+  private final Counter replayedEvents;
+  private final Counter gaps;
+  private final Counter slowCatchUps;
+  private final Counter slowDisconnects;
+  private final Timer publishLatency;
+  private final Timer endToEndLatency;
+
+  /**
+   * @param registry the node's registry (never a global one: several nodes may share a JVM)
+   * @param streamLabels whether per-stream meters, tagged {@code stream}, are kept
+   */
+  public StreamcastMeters(MeterRegistry registry, boolean streamLabels) {
+    this.registry = registry;
+    this.streamLabels = streamLabels;
+    Gauge.builder("streamcast.connections.active", connections, AtomicInteger::get)
+        .description("Open streaming (SSE and NDJSON) connections on this node").register(registry);
+    connectionsOpened = Counter.builder("streamcast.connections.opened")
+        .description("Streaming connections accepted by this node").register(registry);
+    published = Counter.builder("streamcast.events.published")
+        .description("Events appended to history and published on the bus by this node").register(registry);
+    publishFailures = Counter.builder("streamcast.publish.failures")
+        .description("Publish attempts on this node that failed (rejected or history unavailable)").register(registry);
+    delivered = Counter.builder("streamcast.events.delivered")
+        .description("Events written to clients by this node, live or from history").register(registry);
+    deliveredBytes = Counter.builder("streamcast.delivered").baseUnit("bytes")
+        .description("Bytes of events and control events (gap, error) written to clients; heartbeats excluded")
+        .register(registry);
+    replays = Counter.builder("streamcast.replays")
+        .description("Connections that were served events from history (resume, from=earliest, catch-up)")
+        .register(registry);
+    replayedEvents = Counter.builder("streamcast.replayed.events")
+        .description("Events written to clients from history rather than live").register(registry);
+    gaps = Counter.builder("streamcast.gaps")
+        .description("event: gap signals sent (a position older than history)").register(registry);
+    slowCatchUps = Counter.builder("streamcast.slow.consumer.catchups")
+        .description("Times a client too slow for live pushes was moved to catch up from history").register(registry);
+    slowDisconnects = Counter.builder("streamcast.slow.consumer.disconnects")
+        .description("Connections closed because the client could not keep up").register(registry);
+    publishLatency = latency("streamcast.publish.latency",
+        "Time from a publish call to the event being in replicated history and on the bus");
+    endToEndLatency = latency("streamcast.end.to.end.latency",
+        "Time from the producer accepting an event to this node writing it to a live client");
+  }
+
+  /** @return meters kept in a private in-memory registry: for code that runs without a node's registry */
+  public static StreamcastMeters detached() {
+    return new StreamcastMeters(new SimpleMeterRegistry(), false);
+  }
+
+  private Timer latency(String name, String description) {
+    return Timer.builder(name).description(description)
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .minimumExpectedValue(LATENCY_BUCKETS[0])
+        .maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
+        .register(registry);
+  }
+
+  private static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+
+  /** @return the registry these meters live in */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** @return whether per-stream meters are kept */
+  public boolean streamLabels() {
+    return streamLabels;
+  }
+
+  // ---- producer side
+
+  /**
+   * An event was appended and published.
+   *
+   * @param nanos time the publish call took
+   */
+  public void published(long nanos) {
+    published.increment();
+    publishLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A publish call failed. */
+  public void publishFailed() {
+    publishFailures.increment();
+  }
+
+  // ---- edge side
+
+  /** A streaming connection opened on {@code stream}. */
+  public void connectionOpened(String stream) {
+    connections.incrementAndGet();
+    connectionsOpened.increment();
+    if (streamLabels) {
+      streamConnections.computeIfAbsent(stream, this::streamConnectionGauge).incrementAndGet();
+    }
+  }
+
+  /** A streaming connection on {@code stream} closed. */
+  public void connectionClosed(String stream) {
+    connections.decrementAndGet();
+    if (streamLabels) {
+      AtomicInteger n = streamConnections.get(stream);
+      if (n != null) {
+        n.decrementAndGet();
+      }
+    }
+  }
+
+  private AtomicInteger streamConnectionGauge(String stream) {
+    AtomicInteger n = new AtomicInteger();
+    Gauge.builder("streamcast.stream.connections", n, AtomicInteger::get)
+        .description("Open streaming connections per stream (only with --metrics-stream-labels)")
+        .tag("stream", stream).register(registry);
+    return n;
+  }
+
+  /**
+   * An event was written to a client.
+   *
+   * @param e the event
+   * @param live true when it came through the live fan-out, so its age is delivery latency
+   *     (an event replayed from history is as old as the client's position, not slow)
+   */
+  public void delivered(StreamEvent e, boolean live) {
+    delivered.increment();
+    if (live) {
+      endToEndLatency.record(Math.max(0, System.currentTimeMillis() - e.publishedAtMillis()), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** {@code bytes} more bytes were written to clients. */
+  public void deliveredBytes(long bytes) {
+    if (bytes > 0) {
+      deliveredBytes.increment(bytes);
+    }
+  }
+
+  /** A connection was served from history for the first time. */
+  public void replayStarted() {
+    replays.increment();
+  }
+
+  /** {@code count} events were written from history. */
+  public void replayed(int count) {
+    replayedEvents.increment(count);
+  }
+
+  /** An {@code event: gap} was sent. */
+  public void gap() {
+    gaps.increment();
+  }
+
+  /** A slow client left live fan-out to catch up from history. */
+  public void slowConsumerCatchUp() {
+    slowCatchUps.increment();
+  }
+
+  /** A slow client was disconnected. */
+  public void slowConsumerDisconnect() {
+    slowDisconnects.increment();
+  }
+
+  // ---- read back (node stats)
+
+  /** @return open streaming connections on this node */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** @return streams with at least one open connection here (empty unless stream labels are on) */
+  public Set<String> streamsWithConnections() {
+    Set<String> streams = ConcurrentHashMap.newKeySet();
+    streamConnections.forEach((stream, n) -> {
+      if (n.get() > 0) {
+        streams.add(stream);
+      }
+    });
+    return streams;
+  }
+
+  /** @return events published by this node since it started */
+  public double publishedEvents() {
+    return published.count();
+  }
+
+  /** @return events written to clients since start */
+  public double deliveredEvents() {
+    return delivered.count();
+  }
+
+  /** @return bytes written to clients since start */
+  public double deliveredBytesTotal() {
+    return deliveredBytes.count();
+  }
+
+  /** @return connections served from history since start */
+  public double replaysTotal() {
+    return replays.count();
+  }
+
+  /** @return events written from history since start */
+  public double replayedEventsTotal() {
+    return replayedEvents.count();
+  }
+
+  /** @return gaps signalled since start */
+  public double gapsTotal() {
+    return gaps.count();
+  }
+
+  /** @return slow-consumer catch-ups since start */
+  public double slowConsumerCatchUpsTotal() {
+    return slowCatchUps.count();
+  }
+
+  /** @return slow-consumer disconnects since start */
+  public double slowConsumerDisconnectsTotal() {
+    return slowDisconnects.count();
+  }
+
+  /** @return the publish latency timer */
+  public Timer publishLatency() {
+    return publishLatency;
+  }
+
+  /** @return the end-to-end latency timer */
+  public Timer endToEndLatency() {
+    return endToEndLatency;
+  }
+}
