@@ -60,7 +60,8 @@ public final class StreamcastNode {
    */
   public static Future<StreamcastNode> start(NodeConfig config) {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastMemberConfig.build(config.cluster()));
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+    // native epoll (netty-transport-native-epoll) where the platform has it; NIO otherwise
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
         .setHost(config.cluster().host())
         .setClusterPublicHost(config.cluster().host())
         .setPort(0));
@@ -98,7 +99,8 @@ public final class StreamcastNode {
     return chain.onSuccess(v -> {
       readiness.serving();
       LOG.info("node " + config.cluster().nodeName() + " serving: roles=" + config.roles()
-          + " members=" + new ClusterMembers(hazelcast).names());
+          + " members=" + new ClusterMembers(hazelcast).names()
+          + " native-transport=" + vertx.isNativeTransportEnabled());
     });
   }
 

@@ -7,6 +7,7 @@ import io.streamcast.core.ResumePosition;
 import io.streamcast.core.StreamName;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -52,28 +53,29 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         ctx.fail(ar.cause());
         return;
       }
-      start(ar.result(), position, response, format);
+      start(ar.result(), position, response, format, ctx.request());
     });
   }
 
-  private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format) {
+  private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format,
+      HttpServerRequest request) {
     long completed = feed.completedSeq();
     if (position instanceof ResumePosition.Latest) {
       if (completed >= 0) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger).startLive();
+        new Subscription(feed, response, format, ledger, request).startLive();
       }
     } else if (position instanceof ResumePosition.Earliest) {
-      new Subscription(feed, response, format, ledger).startReplay(0, false, null);
+      new Subscription(feed, response, format, ledger, request).startReplay(0, false, null);
     } else if (position instanceof ResumePosition.After after) {
       if (!after.id().epoch().equals(feed.epoch())) {
         // an id of an earlier history (the whole cluster restarted): say so, then replay all
-        new Subscription(feed, response, format, ledger).startReplay(0, false, after.id().toString());
+        new Subscription(feed, response, format, ledger, request).startReplay(0, false, after.id().toString());
       } else if (completed >= 0 && after.id().seq() >= completed) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger).startReplay(after.id().seq() + 1, true, null);
+        new Subscription(feed, response, format, ledger, request).startReplay(after.id().seq() + 1, true, null);
       }
     }
   }

@@ -7,6 +7,7 @@ import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.util.logging.Level;
@@ -31,6 +32,9 @@ final class Subscription {
   private final HttpServerResponse response;
   private final WireFormat format;
   private final SubscriptionLedger ledger;
+  private final HttpServerRequest request;
+  /** Coalesced direct writes of live and replayed events; null: plain response writes. */
+  private ChunkWriter chunks;
   private final long startedMillis = System.currentTimeMillis();
 
   /** Index in the feed's live list, -1 when not live (owned by {@link StreamFeed}). */
@@ -46,7 +50,9 @@ final class Subscription {
   private long bytes;
   private String closeReason = "client closed";
 
-  Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger) {
+  Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
+      HttpServerRequest request) {
+    this.request = request;
     this.feed = feed;
     this.response = response;
     this.format = format;
@@ -183,7 +189,13 @@ final class Subscription {
   }
 
   private void send(StreamEvent e) {
-    write(format.encode(e));
+    if (chunks != null && chunks.write(format.chunk(e))) {
+      // the shared chunk-framed buffer, flushed once per connection per event-loop turn
+      bytes += format.encode(e).length();
+      wroteSinceBeat = true;
+    } else {
+      write(format.encode(e));
+    }
     nextSeq = e.seq() + 1;
     events++;
     ledger.delivered(this, e);
@@ -211,6 +223,7 @@ final class Subscription {
         .setChunked(true);
     // flush the headers now: a subscriber of a quiet stream must see the 200 before any event
     response.writeHead();
+    chunks = request == null ? null : ChunkWriter.of(request);
   }
 
   /** Writes a heartbeat if nothing else was written since the last sweep. */

@@ -4,6 +4,7 @@ import io.streamcast.core.EventType;
 import io.streamcast.core.NdjsonEncoder;
 import io.streamcast.core.SseEncoder;
 import io.streamcast.core.StreamEvent;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -13,6 +14,11 @@ enum WireFormat {
     @Override
     Buffer encode(StreamEvent e) {
       return e.sse();
+    }
+
+    @Override
+    ByteBuf chunk(StreamEvent e) {
+      return e.sseChunk();
     }
 
     @Override
@@ -29,6 +35,11 @@ enum WireFormat {
     @Override
     Buffer encode(StreamEvent e) {
       return e.ndjson();
+    }
+
+    @Override
+    ByteBuf chunk(StreamEvent e) {
+      return e.ndjsonChunk();
     }
 
     @Override
@@ -55,6 +66,9 @@ enum WireFormat {
 
   /** @return the event's encoding, shared by all subscribers of this format */
   abstract Buffer encode(StreamEvent e);
+
+  /** @return {@link #encode} framed as one HTTP/1.1 chunk, shared by all subscribers (see {@link ChunkWriter}) */
+  abstract ByteBuf chunk(StreamEvent e);
 
   /** @return a server-made event (gap, error) */
   abstract Buffer control(String id, String type, JsonObject data);

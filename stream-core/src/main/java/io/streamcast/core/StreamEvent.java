@@ -1,6 +1,9 @@
 package io.streamcast.core;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -23,6 +26,8 @@ public final class StreamEvent {
   private volatile String dataText;
   private volatile Buffer sse;
   private volatile Buffer ndjson;
+  private volatile ByteBuf sseChunk;
+  private volatile ByteBuf ndjsonChunk;
 
   /**
    * @param stream stream name
@@ -117,6 +122,45 @@ public final class StreamEvent {
       ndjson = b;
     }
     return b;
+  }
+
+  /**
+   * @return the SSE encoding framed as one HTTP/1.1 chunk ({@code <hex size>\r\n<event>\r\n}), in
+   *     direct memory, computed once; write a {@link ByteBuf#duplicate() duplicate} per connection
+   */
+  public ByteBuf sseChunk() {
+    ByteBuf b = sseChunk;
+    if (b == null) {
+      b = httpChunk(sse());
+      sseChunk = b;
+    }
+    return b;
+  }
+
+  /** @return the NDJSON encoding framed as one HTTP/1.1 chunk, like {@link #sseChunk()} */
+  public ByteBuf ndjsonChunk() {
+    ByteBuf b = ndjsonChunk;
+    if (b == null) {
+      b = httpChunk(ndjson());
+      ndjsonChunk = b;
+    }
+    return b;
+  }
+
+  /**
+   * Frames bytes as one chunk of HTTP/1.1 chunked transfer coding, in a direct buffer (the socket
+   * write needs no copy) that release() never frees: the garbage collector does, once no
+   * connection's outbound queue holds a duplicate of it.
+   *
+   * @param payload non-empty bytes
+   * @return an unreleasable buffer (never write into it): {@code <hex length>\r\n<payload>\r\n}
+   */
+  public static ByteBuf httpChunk(Buffer payload) {
+    byte[] content = payload.getBytes();
+    byte[] head = (Integer.toHexString(content.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer direct = ByteBuffer.allocateDirect(head.length + content.length + 2);
+    direct.put(head).put(content).put((byte) '\r').put((byte) '\n').flip();
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
   }
 
   @Override
