@@ -1,6 +1,5 @@
 package io.streamcast.app;
 
-import io.vertx.core.Future;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -70,14 +69,8 @@ public final class Streamcast {
       fail(EXIT_FAILURE, "could not start node " + config.cluster().nodeName() + ": " + oneLine(cause));
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      Future<Void> stop = node.stop();
-      try {
-        stop.toCompletionStage().toCompletableFuture().get(config.drainSeconds(), TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("streamcast: drain did not finish within " + config.drainSeconds() + " s: " + oneLine(e));
-      }
-    }, "streamcast-drain"));
+    // SIGTERM/SIGINT drain the node, then exit 0 (see NodeDrain for why not a plain shutdown hook)
+    NodeDrain.install(node, config.drainSeconds());
     if (config.demo()) {
       printDemoBanner(node);
     }

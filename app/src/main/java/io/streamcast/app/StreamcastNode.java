@@ -38,6 +38,7 @@ public final class StreamcastNode {
   private final StreamCatalog catalog;
   private final StreamPublisher publisher;
   private EdgeVerticle edge;
+  private String edgeDeployment;
   private ProducerVerticle producer;
   private Future<Void> stopping;
   private final NodeMetrics metrics;
@@ -80,13 +81,16 @@ public final class StreamcastNode {
     StreamInfo info = new StreamInfo(catalog, history);
     Future<Void> chain = Future.succeededFuture();
     if (config.producerRole()) {
-      producer = new ProducerVerticle(config.producer(), publisher, info);
+      producer = new ProducerVerticle(config.producer(), publisher, info, readiness);
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
     }
     if (config.edgeRole()) {
       edge = new EdgeVerticle(config.edge(), history, catalog, new ClusterMembers(hazelcast), readiness,
           new ObservabilityRoutes(metrics.registry()), metrics.meters());
-      chain = chain.compose(v -> vertx.deployVerticle(edge)).map(this::deployed);
+      chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
+        edgeDeployment = id;
+        return deployed(id);
+      });
     }
     if (config.demo()) {
       chain = chain.compose(v -> vertx.deployVerticle(new DemoTicker(publisher))).map(this::deployed);
@@ -110,19 +114,27 @@ public final class StreamcastNode {
   }
 
   /**
-   * Drains and leaves: {@code /ready} turns 503, every stream is ended cleanly so its client
-   * resumes on another node, then the member leaves the cluster (its history partitions migrate
-   * to the survivors first). Idempotent.
+   * Drains and leaves: {@code /ready} turns 503 at once (and the producer refuses new publishes
+   * with 503), every stream is ended cleanly so its client resumes on another node, publishes
+   * already accepted finish, the ports close, then the member leaves the cluster (its history
+   * partitions migrate to the survivors first). Idempotent.
    */
   public synchronized Future<Void> stop() {
     if (stopping == null) {
       readiness.draining();
       LOG.info("node " + config.cluster().nodeName() + " draining");
-      Future<Void> chain = Future.succeededFuture();
-      // undeploy in reverse: the edge first, so subscribers leave before anything else goes
+      // subscribers first, so they resume elsewhere while the rest drains; the edge port keeps
+      // answering /ready with 503 until the other verticles are gone
+      Future<Void> chain = edge == null ? Future.succeededFuture()
+          : edge.closeStreams().otherwiseEmpty();
       for (int i = deployments.size() - 1; i >= 0; i--) {
         String id = deployments.get(i);
-        chain = chain.compose(v -> vertx.undeploy(id));
+        if (!id.equals(edgeDeployment)) {
+          chain = chain.compose(v -> vertx.undeploy(id));
+        }
+      }
+      if (edgeDeployment != null) {
+        chain = chain.compose(v -> vertx.undeploy(edgeDeployment));
       }
       stopping = chain.eventually(() -> vertx.close())
           .onComplete(ar -> LOG.info("node " + config.cluster().nodeName() + " left the cluster"));

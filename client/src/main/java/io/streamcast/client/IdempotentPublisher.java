@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * twice: every attempt of one publish carries the same {@code Idempotency-Key}, and the cluster returns the
  * first attempt's id for a key it has seen, whichever node gets the retry.
  *
- * <p>A connection error, a response timeout, a 5xx, a 408 or a 429 is retried on the next node of the list,
+ * <p>A connection error, a response timeout, a 5xx, a 408, a 429 or a 409 {@code idempotency_in_progress} is
+ * retried on the next node of the list,
  * after a {@linkplain PublisherOptions#backoff() backoff} delay lengthened to the answer's {@code Retry-After}
  * (up to the backoff's maximum), until {@link PublisherOptions#maxAttempts()} requests were made. Any other
  * 4xx fails at once: no node would accept that request.
@@ -45,6 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class IdempotentPublisher {
 
   private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  private static final String IN_PROGRESS = "idempotency_in_progress";
 
   private final Vertx vertx;
   private final PublisherOptions options;
@@ -178,7 +180,10 @@ public final class IdempotentPublisher {
         return accepted(publish, attempt, nodeIndex, node, answer);
       }
       HttpErrorResponse error = HttpErrorResponse.of(node, answer.status, answer.retryAfter, answer.body);
-      if (answer.status >= 500 || answer.status == 408 || answer.status == 429) {
+      // 409 idempotency_in_progress: another attempt with this key (say, one whose answer was lost
+      // with its node) is still being resolved; asking again with the same key is safe
+      if (answer.status >= 500 || answer.status == 408 || answer.status == 429
+          || (answer.status == 409 && IN_PROGRESS.equals(error.error()))) {
         return retry(publish, attempt, nodeIndex, error.toString(), null, error);
       }
       return Future.failedFuture(new PublishException("refused: " + error, null, error, attempt, publish.key, false));

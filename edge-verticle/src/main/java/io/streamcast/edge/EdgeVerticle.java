@@ -101,13 +101,40 @@ public final class EdgeVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    endStreams();
+    feeds.closeAll();
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * First step of a drain, before the node's other parts stop: ends every open stream cleanly
+   * (written events flushed, then the response ends) so each client resumes on another node, while
+   * the port keeps answering: {@code /ready} and new subscribers get {@code 503} (the caller has
+   * marked the node draining) until {@link #stop()} closes it.
+   *
+   * @return completes once every stream is ended; runs on the edge's event loop
+   */
+  public Future<Void> closeStreams() {
+    if (context == null) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> {
+      endStreams();
+      done.complete();
+    });
+    return done.future();
+  }
+
+  private void endStreams() {
+    if (ledger == null) {
+      return;
+    }
     int open = ledger.connections();
     ledger.snapshot().forEach(s -> s.close("node draining"));
-    feeds.closeAll();
     if (open > 0) {
       LOG.info("drained " + open + " streaming connections");
     }
-    return server == null ? Future.succeededFuture() : server.close();
   }
 
   /** @return the port the edge listens on (useful with port 0) */

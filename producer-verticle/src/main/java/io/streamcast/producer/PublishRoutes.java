@@ -6,6 +6,8 @@ import io.streamcast.core.EventType;
 import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -19,6 +21,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * The publish API of the contract: {@code POST /streams/{stream}}, {@code POST
@@ -32,6 +36,9 @@ public final class PublishRoutes {
   private final StreamPublisher publisher;
   private final StreamInfo info;
   private final int maxDataBytes;
+  private final BooleanSupplier accepting;
+  /** Publishes and completions accepted but not answered yet: a drain waits for them. */
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   /**
    * @param publisher appends and publishes
@@ -39,9 +46,54 @@ public final class PublishRoutes {
    * @param maxDataBytes largest accepted body
    */
   public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes) {
+    this(publisher, info, maxDataBytes, () -> true);
+  }
+
+  /**
+   * @param publisher appends and publishes
+   * @param info stream info documents
+   * @param maxDataBytes largest accepted body
+   * @param accepting false once the node drains: new publishes get {@code 503} with {@code
+   *     Retry-After} (the publisher retries on another node) while accepted ones finish
+   */
+  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting) {
     this.publisher = publisher;
     this.info = info;
     this.maxDataBytes = maxDataBytes;
+    this.accepting = accepting;
+  }
+
+  /** @return publishes accepted and not answered yet */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Completes once every accepted publish has been answered, or after {@code maxMillis}; call it
+   * once {@code accepting} answers false, so no new publish starts meanwhile.
+   */
+  public Future<Void> drained(Vertx vertx, long maxMillis) {
+    Promise<Void> done = Promise.promise();
+    long deadline = System.currentTimeMillis() + maxMillis;
+    waitDrained(vertx, deadline, done);
+    return done.future();
+  }
+
+  private void waitDrained(Vertx vertx, long deadline, Promise<Void> done) {
+    if (inFlight.get() <= 0 || System.currentTimeMillis() >= deadline) {
+      done.complete();
+    } else {
+      vertx.setTimer(10, id -> waitDrained(vertx, deadline, done));
+    }
+  }
+
+  /** Refuses a new publish on a draining node; true when refused. */
+  private boolean refuseWhileDraining(RoutingContext ctx) {
+    if (accepting.getAsBoolean()) {
+      return false;
+    }
+    ApiError.UNAVAILABLE.send(ctx.response(), "node is draining; publish on another node", 1);
+    return true;
   }
 
   /** @return the router of the publish port */
@@ -64,7 +116,12 @@ public final class PublishRoutes {
     byte[] data = body == null ? new byte[0] : body.getBytes();
     requireUtf8(data);
     String key = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
+    if (refuseWhileDraining(ctx)) {
+      return;
+    }
+    inFlight.incrementAndGet();
     publisher.publish(stream, type, data, key).onComplete(ar -> {
+      inFlight.decrementAndGet();
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
@@ -79,7 +136,12 @@ public final class PublishRoutes {
 
   private void complete(RoutingContext ctx) {
     String stream = StreamName.require(ctx.pathParam("stream"));
-    publisher.complete(stream).onSuccess(e -> created(ctx, e)).onFailure(ctx::fail);
+    if (refuseWhileDraining(ctx)) {
+      return;
+    }
+    inFlight.incrementAndGet();
+    publisher.complete(stream).onComplete(ar -> inFlight.decrementAndGet())
+        .onSuccess(e -> created(ctx, e)).onFailure(ctx::fail);
   }
 
   private void info(RoutingContext ctx) {

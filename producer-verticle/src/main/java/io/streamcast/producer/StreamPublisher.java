@@ -93,13 +93,13 @@ public final class StreamPublisher {
             "stream '" + stream + "' is completed; nothing more can be published on it"));
       }
       if (idempotencyKey == null) {
-        return append(stream, meta, type, data, started);
+        return append(stream, meta, type, data, started, null);
       }
       return ledger.claim(stream, idempotencyKey).compose(claim -> {
         if (claim instanceof IdempotencyLedger.AlreadyPublished done) {
           return Future.succeededFuture(new PublishedEvent(stream, done.id(), true));
         }
-        return append(stream, meta, type, data, started)
+        return append(stream, meta, type, data, started, idempotencyKey)
             .compose(published -> ledger.record(stream, idempotencyKey, published.id()).map(published),
                 failure -> ledger.release(stream, idempotencyKey).transform(released -> Future.failedFuture(failure)));
       });
@@ -133,9 +133,10 @@ public final class StreamPublisher {
     });
   }
 
-  private Future<PublishedEvent> append(String stream, StreamMeta meta, String type, byte[] data, long started) {
+  private Future<PublishedEvent> append(String stream, StreamMeta meta, String type, byte[] data, long started,
+      String idempotencyKey) {
     long now = System.currentTimeMillis();
-    return history.append(stream, HistoryRecord.encode(meta.epoch(), type, data, now)).map(seq -> {
+    return history.append(stream, HistoryRecord.encode(meta.epoch(), type, data, now, idempotencyKey)).map(seq -> {
       StreamEvent event = new StreamEvent(stream, meta.epoch(), seq, type, data, now);
       vertx.eventBus().publish(StreamName.busAddress(stream), event);
       meters.published(System.nanoTime() - started);

@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutionException;
  */
 public final class StreamHistory {
 
+  private static final int SCAN_BATCH = 500;
+
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
 
@@ -84,6 +86,46 @@ public final class StreamHistory {
       long next = rs.size() == 0 ? fromSeq : rs.getSequence(rs.size() - 1) + 1;
       return Future.succeededFuture(new HistoryBatch(events, next));
     });
+  }
+
+  /**
+   * Looks for the newest event published with {@code idempotencyKey}, newest first, among events
+   * published since {@code sinceMillis} (at most {@code maxScan} of them): the way to learn whether a
+   * publish whose outcome is unknown reached history.
+   *
+   * @return the event's id, or null when none of the scanned events carries the key
+   */
+  public Future<String> findIdempotencyKey(String stream, String idempotencyKey, long sinceMillis, int maxScan) {
+    Ringbuffer<byte[]> ring = ring(stream);
+    return vertx.executeBlocking(() -> {
+      long head = ring.headSequence();
+      long tail = ring.tailSequence();
+      long floor = Math.max(head, tail - maxScan + 1);
+      long to = tail;
+      while (to >= floor) {
+        long from = Math.max(floor, to - SCAN_BATCH + 1);
+        ReadResultSet<byte[]> rs;
+        try {
+          rs = ring.readManyAsync(from, 0, (int) (to - from + 1), null).toCompletableFuture().get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof StaleSequenceException) {
+            return null; // history moved on under the scan: what was older is gone anyway
+          }
+          throw e;
+        }
+        for (int i = rs.size() - 1; i >= 0; i--) {
+          byte[] record = rs.get(i);
+          if (idempotencyKey.equals(HistoryRecord.idempotencyKey(record))) {
+            return EventId.format(HistoryRecord.epoch(record), rs.getSequence(i));
+          }
+          if (HistoryRecord.publishedAtMillis(record) < sinceMillis) {
+            return null;
+          }
+        }
+        to = from - 1;
+      }
+      return null;
+    }, false);
   }
 
   /** @return the oldest and newest sequence held (a worker-thread call: Hazelcast has no async form) */

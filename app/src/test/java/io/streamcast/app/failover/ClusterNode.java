@@ -1,0 +1,122 @@
+package io.streamcast.app.failover;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node process of the shaded jar on fixed loopback ports, which can be killed ({@code SIGKILL}),
+ * terminated ({@code SIGTERM}: drain) and started again on the same ports. Signals go to its pid.
+ */
+final class ClusterNode {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  final String name;
+  private final List<String> command;
+  private final Path log;
+  private Process process;
+
+  ClusterNode(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members) {
+    String jar = privateJar().toString();
+    this.name = name;
+    this.command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "node",
+        "--node-name", name, "--cluster-name", cluster, "--bind-host", "127.0.0.1", "--cluster-host", "127.0.0.1",
+        "--http-port", Integer.toString(httpPort), "--publish-port", Integer.toString(publishPort),
+        "--cluster-port", Integer.toString(clusterPort), "--drain-seconds", "20",
+        "--members", String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList()));
+    this.log = Path.of("target", "failover-it-" + name + ".log");
+    this.edgeUrl = "http://127.0.0.1:" + httpPort;
+    this.publishUrl = "http://127.0.0.1:" + publishPort;
+  }
+
+  private final String edgeUrl;
+  private final String publishUrl;
+
+  String edgeUrl() {
+    return edgeUrl;
+  }
+
+  String publishUrl() {
+    return publishUrl;
+  }
+
+  /**
+   * A copy of the shaded jar for these processes: a node started again later must run the same
+   * classes even if the jar is rebuilt meanwhile.
+   */
+  private static boolean copied;
+
+  private static synchronized Path privateJar() {
+    Path copy = Path.of("target", "failover-it", "streamcast.jar");
+    if (!copied) {
+      String jar = System.getProperty("streamcast.jar", "target/streamcast.jar");
+      if (!new File(jar).isFile()) {
+        throw new IllegalStateException("no jar at " + jar + ": run `mvn verify` (the jar is built by `package`)");
+      }
+      try {
+        Files.createDirectories(copy.getParent());
+        Files.copy(Path.of(jar), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copied = true;
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot copy " + jar + ": " + e, e);
+      }
+    }
+    return copy;
+  }
+
+  void start() throws IOException {
+    Files.createDirectories(log.getParent());
+    process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  /** Waits until {@code /ready} is 200 and {@code /health} lists {@code members} members. */
+  void awaitReady(int members, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        int ready = HTTP.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+        String health = HTTP.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/health")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        if (ready == 200 && health.split("\"node-", -1).length - 2 >= members) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(name + " not ready within " + timeout + "; see " + log);
+  }
+
+  /** {@code kill -9}. */
+  void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** {@code SIGTERM}; @return the exit status, -1 if it had to be killed after {@code timeout} */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      return process.exitValue();
+    }
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    return -1;
+  }
+}
