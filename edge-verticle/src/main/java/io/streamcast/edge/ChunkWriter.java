@@ -1,6 +1,8 @@
 package io.streamcast.edge;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -25,12 +27,12 @@ import java.util.List;
  * loop already holds (a burst of bus messages) therefore leave in one flush per connection, while a
  * lone event is flushed as soon as its fan-out turn ends.
  *
- * <p>Order with the ordinary Vert.x writes on the same response (headers, replay control events,
- * heartbeats, {@code end()}) holds because everything runs on the connection's event loop and a
- * direct write is made only while the channel is writable, i.e. while Vert.x holds nothing queued
- * for it (Vert.x queues a response's writes only while the channel is not writable, and drains its
- * queue as soon as it becomes writable again). When the channel is not writable the caller falls
- * back to {@code response.write}, whose queue and drain handler keep the backpressure contract.
+ * <p>Order: once a response has a writer, every chunk of its body (events, gap and error events,
+ * heartbeats) goes through it, on the connection's event loop; only the head (before) and {@code
+ * end()} (last) go through Vert.x, so Vert.x's own queue never holds a body chunk that a direct write
+ * could overtake. Backpressure: the subscriber stops writing when {@link #writable()} turns false
+ * (Netty's high-water mark, 64 KiB by default) and resumes from {@link #whenDrained}, which fires
+ * once the socket took everything written before it.
  *
  * <p>Used only for a plain HTTP/1.1 chunked response whose pipeline is what Vert.x builds without
  * compression, idle timeout or traffic shaping ({@code httpEncoder}, then at most the WebSocket
@@ -84,14 +86,15 @@ final class ChunkWriter {
 
   /**
    * Queues one chunk for this connection without flushing it; the flush follows at the end of the
-   * event-loop turn (at once if the channel's buffer passes its high-water mark).
+   * event-loop turn (at once if the channel's buffer passes its high-water mark). Once a response
+   * has a writer, every write of its body must go through it (see the class comment): the caller
+   * checks {@link #writable()} and stops writing when it is false, as with {@code writeQueueFull}.
    *
-   * @param framedChunk a shared, unreleasable, chunk-framed buffer (a duplicate is written)
-   * @return false when the caller must use {@code response.write} instead (channel not writable,
-   *     or called off the connection's event loop)
+   * @param framedChunk a chunk-framed buffer; a shared unreleasable one is written as a duplicate
+   * @return false only off the connection's event loop (the caller then uses {@code response.write})
    */
   boolean write(ByteBuf framedChunk) {
-    if (!encoderContext.channel().isWritable() || !encoderContext.executor().inEventLoop()) {
+    if (!encoderContext.executor().inEventLoop()) {
       return false;
     }
     encoderContext.write(framedChunk.duplicate(), encoderContext.voidPromise());
@@ -103,6 +106,21 @@ final class ChunkWriter {
       FLUSHERS.get().add(this);
     }
     return true;
+  }
+
+  /** @return false once the connection holds more unsent bytes than its high-water mark */
+  boolean writable() {
+    return encoderContext.channel().isWritable();
+  }
+
+  /**
+   * Runs {@code then} on the event loop once everything written so far has gone to the socket (or
+   * the connection closed): the drain signal for a subscriber that stopped at {@link #writable()}.
+   */
+  void whenDrained(Runnable then) {
+    ChannelPromise p = encoderContext.newPromise();
+    p.addListener(f -> then.run());
+    encoderContext.writeAndFlush(Unpooled.EMPTY_BUFFER, p);
   }
 
   private void flush() {

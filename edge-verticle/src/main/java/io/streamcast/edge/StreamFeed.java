@@ -32,6 +32,9 @@ final class StreamFeed {
   private static final Logger LOG = Logger.getLogger(StreamFeed.class.getName());
   private static final int MAX_HELD = 10_000;
   private static final long AUDIT_AFTER_QUIET_MILLIS = 1_500;
+  /** Recently delivered events kept per feed (a power of two), within {@link #RECENT_MAX_BYTES}. */
+  private static final int RECENT = 1024;
+  private static final long RECENT_MAX_BYTES = 4L << 20;
 
   private final String stream;
   private final StreamHistory history;
@@ -39,6 +42,16 @@ final class StreamFeed {
   private final TreeMap<Long, StreamEvent> held = new TreeMap<>();
   private final List<Subscription> live = new ArrayList<>();
   private final List<Subscription> attached = new ArrayList<>();
+  /**
+   * The last events handed to live subscribers, consecutive sequences [recentFrom, recentTo), each
+   * with its encodings cached: a subscriber that fell a little behind (a slow socket, a quick
+   * reconnect with Last-Event-ID) catches up from here, with the shared encoded buffers, instead
+   * of reading and re-encoding history from the cluster.
+   */
+  private final StreamEvent[] recent = new StreamEvent[RECENT];
+  private long recentFrom;
+  private long recentTo;
+  private long recentBytes;
   private MessageConsumer<StreamEvent> consumer;
   private String epoch;
   private long nextSeq = -1;
@@ -185,9 +198,49 @@ final class StreamFeed {
     if (e.isComplete()) {
       completedSeq = e.seq();
     }
+    remember(e);
     for (int i = live.size() - 1; i >= 0; i--) {
       live.get(i).offer(e);
     }
+  }
+
+  private void remember(StreamEvent e) {
+    if (e.seq() != recentTo || recentTo == recentFrom) {
+      // the first event, or the feed jumped (history trimmed past it): start afresh
+      java.util.Arrays.fill(recent, null);
+      recentFrom = e.seq();
+      recentBytes = 0;
+    }
+    int i = (int) (e.seq() & (RECENT - 1));
+    StreamEvent old = recent[i];
+    if (old != null && old.seq() >= recentFrom) {
+      recentBytes -= old.dataBytes().length;
+    }
+    recent[i] = e;
+    recentTo = e.seq() + 1;
+    recentBytes += e.dataBytes().length;
+    if (recentTo - recentFrom > RECENT) {
+      recentFrom = recentTo - RECENT;
+    }
+    while (recentBytes > RECENT_MAX_BYTES && recentFrom < recentTo - 1) {
+      int j = (int) (recentFrom & (RECENT - 1));
+      recentBytes -= recent[j].dataBytes().length;
+      recent[j] = null;
+      recentFrom++;
+    }
+  }
+
+  /**
+   * @param seq a sequence
+   * @return the event if this feed delivered it recently and still holds it (the same object, so
+   *     its encodings are shared), else null
+   */
+  StreamEvent recent(long seq) {
+    if (seq < recentFrom || seq >= recentTo) {
+      return null;
+    }
+    StreamEvent e = recent[(int) (seq & (RECENT - 1))];
+    return e != null && e.seq() == seq ? e : null;
   }
 
   private void drainHeld() {

@@ -1,5 +1,6 @@
 package io.streamcast.edge;
 
+import io.netty.buffer.ByteBuf;
 import io.streamcast.core.EventId;
 import io.streamcast.core.EventType;
 import io.streamcast.core.HistoryTrimmedException;
@@ -100,20 +101,71 @@ final class Subscription {
       return;
     }
     send(e);
-    if (!done && response.writeQueueFull()) {
-      // too slow for live pushes: leave the live set and read history at this client's pace
+    if (!done && writeQueueFull()) {
+      // too slow for live pushes: leave the live set and catch up at this client's pace
       feed.removeLive(this);
       ledger.slowConsumer(this);
       strict = true;
+      whenDrained(this::catchUp);
+    }
+  }
+
+  /** @return whether this connection holds as much unsent data as it may (Netty's or Vert.x's queue) */
+  private boolean writeQueueFull() {
+    return chunks != null ? !chunks.writable() : response.writeQueueFull();
+  }
+
+  /** Runs {@code then} once what this connection holds has been written out. */
+  private void whenDrained(Runnable then) {
+    if (chunks != null) {
+      chunks.whenDrained(then);
+    } else {
       response.drainHandler(v -> {
         response.drainHandler(null);
-        catchUp();
+        then.run();
       });
     }
   }
 
+  /**
+   * Catches up from the events the feed still holds in memory (the same objects, with their
+   * shared encodings), as far as they reach and the socket takes them.
+   *
+   * @return true when nothing more is to be done now: live again, waiting for the socket to
+   *     drain, or done; false when the next event must come from history
+   */
+  private boolean catchUpFromFeed() {
+    StreamEvent e = feed.recent(nextSeq);
+    if (e == null || pendingGap != null) {
+      return false;
+    }
+    sendHead();
+    int sent = 0;
+    while (e != null && !done) {
+      send(e);
+      sent++;
+      if (!done && writeQueueFull()) {
+        ledger.replayed(this, sent);
+        whenDrained(this::catchUp);
+        return true;
+      }
+      e = feed.recent(nextSeq);
+    }
+    if (sent > 0) {
+      ledger.replayed(this, sent);
+    }
+    if (done) {
+      return true;
+    }
+    if (nextSeq >= feed.nextSeq()) {
+      feed.addLive(this);
+      return true;
+    }
+    return false;
+  }
+
   private void catchUp() {
-    if (done || catchingUp) {
+    if (done || catchingUp || catchUpFromFeed()) {
       return;
     }
     catchingUp = true;
@@ -151,11 +203,8 @@ final class Subscription {
       if (done) {
         return;
       }
-      if (response.writeQueueFull()) {
-        response.drainHandler(v -> {
-          response.drainHandler(null);
-          catchUp();
-        });
+      if (writeQueueFull()) {
+        whenDrained(this::catchUp);
       } else if (ar.result().events().size() >= feed.batch() || nextSeq < feed.nextSeq()) {
         catchUp();
       } else {
@@ -189,10 +238,17 @@ final class Subscription {
   }
 
   private void send(StreamEvent e) {
-    if (chunks != null && chunks.write(format.chunk(e))) {
-      // the shared chunk-framed buffer, flushed once per connection per event-loop turn
-      bytes += format.encode(e).length();
-      wroteSinceBeat = true;
+    if (chunks != null) {
+      // the feed's events carry a shared chunk-framed direct buffer; one read from history (this
+      // client's own copy) is framed on the heap rather than allocating direct memory for it
+      Buffer encoded = format.encode(e);
+      ByteBuf chunk = feed.recent(e.seq()) == e ? format.chunk(e) : StreamEvent.httpChunkHeap(encoded);
+      if (chunks.write(chunk)) {
+        bytes += encoded.length();
+        wroteSinceBeat = true;
+      } else {
+        write(encoded);
+      }
     } else {
       write(format.encode(e));
     }
@@ -206,7 +262,9 @@ final class Subscription {
   }
 
   private void write(Buffer b) {
-    response.write(b);
+    if (chunks == null || !chunks.write(StreamEvent.httpChunkHeap(b))) {
+      response.write(b);
+    }
     bytes += b.length();
     wroteSinceBeat = true;
   }
@@ -228,8 +286,10 @@ final class Subscription {
 
   /** Writes a heartbeat if nothing else was written since the last sweep. */
   void heartbeat() {
-    if (headSent && !done && !wroteSinceBeat && !response.writeQueueFull()) {
-      response.write(format.heartbeat());
+    if (headSent && !done && !wroteSinceBeat && !writeQueueFull()) {
+      if (chunks == null || !chunks.write(format.heartbeatChunk())) {
+        response.write(format.heartbeat());
+      }
     }
     wroteSinceBeat = false;
   }

@@ -54,9 +54,18 @@ enum WireFormat {
   };
 
   private final String contentType;
+  private volatile ByteBuf heartbeatChunk;
 
   WireFormat(String contentType) {
     this.contentType = contentType;
+  }
+
+  /** @return {@link #heartbeat} framed as one HTTP/1.1 chunk (shared, unreleasable; event loop only) */
+  ByteBuf heartbeatChunk() {
+    if (heartbeatChunk == null) {
+      heartbeatChunk = StreamEvent.httpChunk(heartbeat());
+    }
+    return heartbeatChunk;
   }
 
   /** @return the response content type */

@@ -15,6 +15,8 @@ import java.util.Objects;
  */
 public final class StreamEvent {
 
+  private static final byte[] CRLF = {'\r', '\n'};
+
   private final String stream;
   private final String epoch;
   private final long seq;
@@ -161,6 +163,20 @@ public final class StreamEvent {
     ByteBuffer direct = ByteBuffer.allocateDirect(head.length + content.length + 2);
     direct.put(head).put(content).put((byte) '\r').put((byte) '\n').flip();
     return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
+  }
+
+  /**
+   * Frames (a copy of) bytes as one HTTP/1.1 chunk on the heap: for a one-off
+   * write (a control event, or an event read from history for one client), where a direct buffer
+   * would cost more than the copy the socket write makes.
+   *
+   * @param payload non-empty bytes
+   * @return a new buffer: {@code <hex length>\r\n<payload>\r\n}
+   */
+  public static ByteBuf httpChunkHeap(Buffer payload) {
+    byte[] content = payload.getBytes();
+    byte[] head = (Integer.toHexString(content.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    return Unpooled.wrappedBuffer(head, content, CRLF);
   }
 
   @Override
