@@ -86,6 +86,7 @@ public final class Streamcast {
     System.out.println("  publish        curl -X POST --data 'hello' " + pub + "/streams/chat");
     System.out.println("  stream info    curl " + edge + "/streams/demo.ticks/info");
     System.out.println("  health         curl " + edge + "/health");
+    System.out.println("  dashboard      " + edge + "/dashboard   (metrics: " + edge + "/metrics)");
     System.out.println("Stop with Ctrl-C.");
     System.out.flush();
   }
