@@ -3,8 +3,11 @@ package io.streamcast.edge;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,9 +38,9 @@ import java.util.List;
  * once the socket took everything written before it.
  *
  * <p>Used only for a plain HTTP/1.1 chunked response whose pipeline is what Vert.x builds without
- * compression, idle timeout or traffic shaping ({@code httpEncoder}, then at most the WebSocket
- * extension handler, which lets everything but an upgrade response through, then the connection
- * handler); anything else (HTTP/1.0, HTTP/2, compression) keeps the ordinary path.
+ * compression, idle timeout or traffic shaping ({@code httpEncoder}, then only inbound handlers
+ * such as {@code h2c} or the WebSocket extension handler, which lets everything but an upgrade
+ * response through, then the connection handler); anything else (HTTP/1.0, HTTP/2, compression) keeps the ordinary path.
  */
 final class ChunkWriter {
 
@@ -75,8 +78,11 @@ final class ChunkWriter {
       return null;
     }
     for (int i = encoder + 1; i < handler; i++) {
-      // between them only the WebSocket extension handler, which passes anything but an upgrade through
-      if (!"webSocketExtensionHandler".equals(names.get(i))) {
+      // between them only handlers that never touch a body chunk on its way out: inbound-only ones
+      // (h2c, which removes itself once the first request turns out not to be an upgrade) and the
+      // WebSocket extension handler, which passes anything but an upgrade response through
+      ChannelHandler h = pipeline.get(names.get(i));
+      if (h instanceof ChannelOutboundHandler && !(h instanceof WebSocketServerExtensionHandler)) {
         return null;
       }
     }

@@ -95,7 +95,9 @@ public class FanoutBenchmark {
           responses.add(r);
           ChunkWriter w = ChunkWriter.of(req);
           if (w == null && "coalesced".equals(mode)) {
-            allIn.completeExceptionally(new IllegalStateException("ChunkWriter not applicable to this pipeline"));
+            allIn.completeExceptionally(new IllegalStateException("ChunkWriter not applicable to this pipeline: "
+                + ((io.vertx.core.net.impl.ConnectionBase) req.connection()).channel().pipeline().names()
+                + " " + req.version() + " chunked=" + req.response().isChunked()));
           }
           writers.add(w);
           if (responses.size() == subscribers) {
