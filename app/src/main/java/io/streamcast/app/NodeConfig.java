@@ -20,11 +20,12 @@ import java.util.stream.Collectors;
  * @param edge edge verticle settings
  * @param producer producer verticle settings
  * @param drainSeconds bound on a SIGTERM drain
+ * @param drainDelaySeconds time {@code /ready} answers 503 before streams are closed
  * @param demo whether the demo producers run
  * @param metricsStreamLabels whether per-stream meters (tagged with the stream name) are kept
  */
 public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
-    int drainSeconds, boolean demo, boolean metricsStreamLabels) {
+    int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels) {
 
   /** Role running {@code EdgeVerticle}. */
   public static final String EDGE = "edge";
@@ -33,6 +34,10 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
 
   /** Validates the combination. */
   public NodeConfig {
+    if (drainDelaySeconds < 0 || drainDelaySeconds >= drainSeconds) {
+      throw new IllegalArgumentException("--drain-delay-seconds must be 0 or more and less than --drain-seconds ("
+          + drainSeconds + "), got " + drainDelaySeconds);
+    }
     roles = Set.copyOf(roles);
     if (roles.isEmpty() || !Set.of(EDGE, PRODUCER).containsAll(roles)) {
       throw new IllegalArgumentException("--roles must list edge and/or producer, got " + roles);
@@ -93,7 +98,8 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH);
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
         integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS));
-    return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS), demo,
+    return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
+        integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
         bool(v, NodeFlag.METRICS_STREAM_LABELS));
   }
 

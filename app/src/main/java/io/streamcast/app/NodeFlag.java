@@ -22,6 +22,7 @@ enum NodeFlag {
   MAX_DATA_BYTES("1048576", "largest event data accepted (413 above)"),
   MAX_CONNECTIONS("50000", "streaming connections per node before 503"),
   IDEMPOTENCY_WINDOW_SECONDS("600", "seconds an Idempotency-Key is remembered"),
+  DRAIN_DELAY_SECONDS("0", "seconds /ready answers 503 before streams are closed on SIGTERM, so a load balancer stops routing here first"),
   DRAIN_SECONDS("20", "upper bound on a SIGTERM drain before the process exits anyway"),
   METRICS_STREAM_LABELS("false", "true: also expose per-stream meters labelled with the stream name (connections, "
       + "history size); off by default because stream names are unbounded"),

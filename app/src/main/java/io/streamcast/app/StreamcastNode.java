@@ -1,6 +1,7 @@
 package io.streamcast.app;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import io.streamcast.cluster.HazelcastMemberConfig;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.IdempotencyLedger;
@@ -19,6 +20,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -125,8 +127,11 @@ public final class StreamcastNode {
       LOG.info("node " + config.cluster().nodeName() + " draining");
       // subscribers first, so they resume elsewhere while the rest drains; the edge port keeps
       // answering /ready with 503 until the other verticles are gone
-      Future<Void> chain = edge == null ? Future.succeededFuture()
-          : edge.closeStreams().otherwiseEmpty();
+      // a load balancer polling /ready needs a moment to stop routing new subscribers here
+      Future<Void> delay = config.drainDelaySeconds() == 0 ? Future.succeededFuture()
+          : vertx.timer(config.drainDelaySeconds() * 1000L).mapEmpty();
+      Future<Void> chain = edge == null ? delay
+          : delay.compose(v -> edge.closeStreams().otherwiseEmpty());
       for (int i = deployments.size() - 1; i >= 0; i--) {
         String id = deployments.get(i);
         if (!id.equals(edgeDeployment)) {
@@ -136,7 +141,20 @@ public final class StreamcastNode {
       if (edgeDeployment != null) {
         chain = chain.compose(v -> vertx.undeploy(edgeDeployment));
       }
-      stopping = chain.eventually(() -> vertx.close())
+      // "left" is Hazelcast's SHUTDOWN event, not vertx.close()'s future: that future is bound to an
+      // event loop that the close itself terminates, so its listeners may never run
+      CompletableFuture<Void> left = new CompletableFuture<>();
+      if (!hazelcast.getLifecycleService().isRunning()) {
+        left.complete(null);
+      } else {
+        hazelcast.getLifecycleService().addLifecycleListener(e -> {
+          if (e.getState() == LifecycleEvent.LifecycleState.SHUTDOWN) {
+            left.complete(null);
+          }
+        });
+      }
+      chain.onComplete(ar -> vertx.close());
+      stopping = Future.fromCompletionStage(left)
           .onComplete(ar -> LOG.info("node " + config.cluster().nodeName() + " left the cluster"));
     }
     return stopping;

@@ -42,5 +42,8 @@ class NodeConfigTest {
             Map.of(NodeFlag.MEMBERS, "127.0.0.1:5701-5705"), Map.of(), Map.of(), false)).getMessage());
     assertEquals("--http-port and --publish-port must differ (both 8080)", assertThrows(IllegalArgumentException.class,
         () -> NodeConfig.resolve(Map.of(NodeFlag.PUBLISH_PORT, "8080"), Map.of(), Map.of(), false)).getMessage());
+    assertEquals("--drain-delay-seconds must be 0 or more and less than --drain-seconds (20), got 20",
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
+            Map.of(NodeFlag.DRAIN_DELAY_SECONDS, "20"), Map.of(), Map.of(), false)).getMessage());
   }
 }

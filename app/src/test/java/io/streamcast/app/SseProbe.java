@@ -92,6 +92,10 @@ final class SseProbe {
         .map(v -> events.stream().filter(e -> e.type().equals(type)).findFirst().orElseThrow());
   }
 
+  boolean ended() {
+    return ended.future().isComplete();
+  }
+
   Future<Void> awaitEnd(long timeoutMillis) {
     return awaitCondition(() -> ended.future().isComplete(), timeoutMillis, () -> "stream did not end");
   }

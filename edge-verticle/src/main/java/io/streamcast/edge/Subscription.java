@@ -1,6 +1,7 @@
 package io.streamcast.edge;
 
 import io.netty.buffer.ByteBuf;
+import io.streamcast.core.ApiError;
 import io.streamcast.core.EventId;
 import io.streamcast.core.EventType;
 import io.streamcast.core.HistoryTrimmedException;
@@ -303,7 +304,7 @@ final class Subscription {
       write(format.error(code, message));
       response.end();
     } else {
-      io.streamcast.core.ApiError.UNAVAILABLE.send(response, message, 1);
+      ApiError.UNAVAILABLE.send(response, message, 1);
     }
     finish(code);
   }
@@ -316,7 +317,7 @@ final class Subscription {
     if (headSent) {
       response.end();
     } else {
-      io.streamcast.core.ApiError.UNAVAILABLE.send(response, reason, 1);
+      ApiError.UNAVAILABLE.send(response, reason, 1);
     }
     finish(reason);
   }
