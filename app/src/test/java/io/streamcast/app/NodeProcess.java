@@ -9,101 +9,125 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Streamcast node as a separate OS process, started from the shaded jar exactly as the README
- * shows ({@code java -jar app/target/streamcast.jar node ...}). Its output goes to a log file under
- * {@code target/}; {@link #close()} stops it by pid.
+ * A Streamcast node as an OS process of the shaded jar ({@code java -jar ... node}, as the README
+ * shows) on fixed loopback ports, which can be killed ({@code SIGKILL}),
+ * terminated ({@code SIGTERM}: drain) and started again on the same ports. Signals go to its pid.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess {
 
-  final String name;
-  final int httpPort;
-  final int publishPort;
-  final int clusterPort;
-  final Path log;
-  private final Process process;
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  private NodeProcess(String name, int httpPort, int publishPort, int clusterPort, Path log, Process process) {
+  /** The node's name. */
+  public final String name;
+  private final List<String> command;
+  private final Path log;
+  private Process process;
+
+  public NodeProcess(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members) {
+    String jar = privateJar().toString();
     this.name = name;
-    this.httpPort = httpPort;
-    this.publishPort = publishPort;
-    this.clusterPort = clusterPort;
-    this.log = log;
-    this.process = process;
+    this.command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "node",
+        "--node-name", name, "--cluster-name", cluster, "--bind-host", "127.0.0.1", "--cluster-host", "127.0.0.1",
+        "--http-port", Integer.toString(httpPort), "--publish-port", Integer.toString(publishPort),
+        "--cluster-port", Integer.toString(clusterPort), "--drain-seconds", "20",
+        "--members", String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList()));
+    this.log = Path.of("target", "it-" + clusterName(cluster) + "-" + name + ".log");
+    this.edgeUrl = "http://127.0.0.1:" + httpPort;
+    this.publishUrl = "http://127.0.0.1:" + publishPort;
   }
 
-  /** Starts a node; {@code members} are the cluster ports of every node (itself included). */
-  static NodeProcess start(String clusterName, String name, int clusterPort, List<Integer> members) throws IOException {
-    String jar = System.getProperty("streamcast.jar", "target/streamcast.jar");
-    if (!new File(jar).isFile()) {
-      throw new IllegalStateException("no jar at " + jar + ": run `mvn verify` (the jar is built by `package`)");
+  private final String edgeUrl;
+  private final String publishUrl;
+
+  public String edgeUrl() {
+    return edgeUrl;
+  }
+
+  public String publishUrl() {
+    return publishUrl;
+  }
+
+  private static String clusterName(String cluster) {
+    return cluster.replaceAll("[^A-Za-z0-9-]", "");
+  }
+
+  /**
+   * A copy of the shaded jar for these processes: a node started again later must run the same
+   * classes even if the jar is rebuilt meanwhile.
+   */
+  private static boolean copied;
+
+  private static synchronized Path privateJar() {
+    Path copy = Path.of("target", "it-jar", "streamcast.jar");
+    if (!copied) {
+      String jar = System.getProperty("streamcast.jar", "target/streamcast.jar");
+      if (!new File(jar).isFile()) {
+        throw new IllegalStateException("no jar at " + jar + ": run `mvn verify` (the jar is built by `package`)");
+      }
+      try {
+        Files.createDirectories(copy.getParent());
+        Files.copy(Path.of(jar), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copied = true;
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot copy " + jar + ": " + e, e);
+      }
     }
-    int http = TestCluster.freePort();
-    int publish = TestCluster.freePort();
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar, "node",
-        "--node-name", name, "--cluster-name", clusterName, "--bind-host", "127.0.0.1",
-        "--http-port", Integer.toString(http), "--publish-port", Integer.toString(publish),
-        "--cluster-port", Integer.toString(clusterPort),
-        "--members", String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList())));
-    Path log = Path.of("target", "it-" + name + ".log");
+    return copy;
+  }
+
+  public void start() throws IOException {
     Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    return new NodeProcess(name, http, publish, clusterPort, log, p);
+    process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
-  long pid() {
-    return process.pid();
-  }
-
-  String edge() {
-    return "http://127.0.0.1:" + httpPort;
-  }
-
-  String publish() {
-    return "http://127.0.0.1:" + publishPort;
-  }
-
-  /** Waits until {@code /ready} answers 200. */
-  void awaitReady(Duration timeout) throws InterruptedException, IOException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  /** Waits until {@code /ready} is 200 and {@code /health} lists {@code members} members. */
+  public void awaitReady(int members, Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with " + process.exitValue() + ": " + Files.readString(log));
+        throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(edge() + "/ready")).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
+        int ready = HTTP.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+        String health = HTTP.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/health")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        if (ready == 200 && health.split("\"node-", -1).length - 2 >= members) {
           return;
         }
       } catch (IOException notYet) {
         // not listening yet
       }
-      Thread.sleep(200);
+      Thread.sleep(100);
     }
-    throw new IllegalStateException(name + " not ready within " + timeout + ": " + Files.readString(log));
+    throw new IllegalStateException(name + " not ready within " + timeout + "; see " + log);
   }
 
-  /** Sends SIGTERM and waits for the drain; @return the exit status, or -1 if it had to be killed. */
-  int terminate(Duration timeout) throws InterruptedException {
+  /** Stops it if it still runs ({@code kill -9}): every test ends its processes by pid. */
+  public void close() throws InterruptedException {
+    kill();
+  }
+
+  /** {@code kill -9}. */
+  public void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** {@code SIGTERM}; @return the exit status, -1 if it had to be killed after {@code timeout} */
+  public int terminate(Duration timeout) throws InterruptedException {
     process.destroy();
     if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       return process.exitValue();
     }
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     return -1;
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
   }
 }

@@ -35,10 +35,13 @@ class ThreeNodeProcessIT {
     String clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> ports = List.of(TestCluster.freePort(), TestCluster.freePort(), TestCluster.freePort());
     for (int i = 0; i < 3; i++) {
-      nodes.add(NodeProcess.start(clusterName, "node-" + (i + 1), ports.get(i), ports));
+      NodeProcess n = new NodeProcess("node-" + (i + 1), clusterName, ports.get(i), TestCluster.freePort(),
+          TestCluster.freePort(), ports);
+      nodes.add(n);
+      n.start();
     }
     for (NodeProcess n : nodes) {
-      n.awaitReady(Duration.ofSeconds(60));
+      n.awaitReady(3, Duration.ofSeconds(60));
     }
   }
 
@@ -55,15 +58,15 @@ class ThreeNodeProcessIT {
     HttpClient http = vertx.createHttpClient();
     NodeProcess n1 = nodes.get(0);
     List<SseProbe> probes = new ArrayList<>();
-    Publishing.get(http, n1.edge() + "/health")
+    Publishing.get(http, n1.edgeUrl() + "/health")
         .compose(health -> {
           ctx.verify(() -> assertEquals(Set.of("node-1", "node-2", "node-3"),
               health.body().getJsonArray("members").stream().map(Object::toString).collect(Collectors.toSet()),
               health.body().encode()));
-          return Future.all(SseProbe.open(vertx, http, nodes.get(1).edge() + "/streams/it").onSuccess(probes::add),
-              SseProbe.open(vertx, http, nodes.get(2).edge() + "/streams/it").onSuccess(probes::add));
+          return Future.all(SseProbe.open(vertx, http, nodes.get(1).edgeUrl() + "/streams/it").onSuccess(probes::add),
+              SseProbe.open(vertx, http, nodes.get(2).edgeUrl() + "/streams/it").onSuccess(probes::add));
         })
-        .compose(v -> Publishing.publishSequence(http, n1.publish(), "it", "m", 0, 10))
+        .compose(v -> Publishing.publishSequence(http, n1.publishUrl(), "it", "m", 0, 10))
         .compose(v -> Future.all(probes.get(0).awaitDataEvents(10, 10_000), probes.get(1).awaitDataEvents(10, 10_000)))
         .compose(v -> vertx.executeBlocking(() -> nodes.get(2).terminate(Duration.ofSeconds(30))))
         .onComplete(ctx.succeeding(exit -> ctx.verify(() -> {

@@ -3,6 +3,7 @@ package io.streamcast.app.failover;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamcast.app.NodeProcess;
 import io.streamcast.client.Backoff;
 import io.streamcast.client.IdempotentPublisher;
 import io.streamcast.client.PublisherOptions;
@@ -44,7 +45,7 @@ class FailoverIT {
   private static final int RATE = 20;
   private static final long MAX_RESUME_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  private final List<ClusterNode> nodes = new ArrayList<>();
+  private final List<NodeProcess> nodes = new ArrayList<>();
   private final List<StreamSubscriber> subscribers = new ArrayList<>();
   private final List<Client> clients = new ArrayList<>();
   private final Map<Integer, String> acked = new ConcurrentHashMap<>();
@@ -60,12 +61,12 @@ class FailoverIT {
     String cluster = "failover-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> clusterPorts = List.of(freePort(), freePort(), freePort());
     for (int i = 0; i < 3; i++) {
-      nodes.add(new ClusterNode("node-" + (i + 1), cluster, clusterPorts.get(i), freePort(), freePort(), clusterPorts));
+      nodes.add(new NodeProcess("node-" + (i + 1), cluster, clusterPorts.get(i), freePort(), freePort(), clusterPorts));
     }
-    for (ClusterNode n : nodes) {
+    for (NodeProcess n : nodes) {
       n.start();
     }
-    for (ClusterNode n : nodes) {
+    for (NodeProcess n : nodes) {
       n.awaitReady(3, Duration.ofSeconds(60));
     }
     vertx = Vertx.vertx();
@@ -78,7 +79,7 @@ class FailoverIT {
       subscribers.forEach(StreamSubscriber::close);
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
-    for (ClusterNode n : nodes) {
+    for (NodeProcess n : nodes) {
       n.kill();
     }
   }
@@ -87,9 +88,9 @@ class FailoverIT {
   void noClientLosesOrRepeatsAnEventWhenANodeIsKilledOrTheClusterIsRolled() throws Exception {
     String stream = "failover.it";
     publisher = IdempotentPublisher.create(vertx, PublisherOptions.builder()
-        .nodes(nodes.stream().map(ClusterNode::publishUrl).toList())
+        .nodes(nodes.stream().map(NodeProcess::publishUrl).toList())
         .maxAttempts(20).backoff(new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), 0.2)).build());
-    List<String> edges = nodes.stream().map(ClusterNode::edgeUrl).toList();
+    List<String> edges = nodes.stream().map(NodeProcess::edgeUrl).toList();
     for (int i = 0; i < CLIENTS; i++) {
       Client c = new Client();
       StreamSubscriber s = StreamSubscriber.create(vertx, SubscriberOptions.builder()
@@ -110,7 +111,7 @@ class FailoverIT {
     Thread.sleep(2000);
 
     // scenario 1: kill -9 the node the publisher uses (its first node), restart it
-    ClusterNode victim = nodes.get(0);
+    NodeProcess victim = nodes.get(0);
     victim.kill();
     Thread.sleep(3000);
     victim.start();
@@ -119,7 +120,7 @@ class FailoverIT {
     assertTrue(clients.stream().allMatch(c -> c.received.size() > 0), "events flow after the kill");
 
     // scenario 2: rolling restart with SIGTERM, one node at a time
-    for (ClusterNode n : nodes) {
+    for (NodeProcess n : nodes) {
       int status = n.terminate(Duration.ofSeconds(30));
       assertEquals(0, status, n.name + " drains and exits 0 on SIGTERM");
       n.start();
