@@ -86,6 +86,10 @@ public final class EdgeVerticle extends VerticleBase {
             .setHost(config.bindHost())
             .setPort(config.httpPort())
             .setTcpNoDelay(true)
+            // no h2c upgrade: browsers never use it, and a client that offers it (the JDK's HttpClient
+            // does by default) got a broken large response from the upgrade path; plain HTTP/1.1 also
+            // keeps every connection's pipeline to the shape ChunkWriter writes into
+            .setHttp2ClearTextEnabled(false)
             .setAcceptBacklog(4096))
         .requestHandler(router)
         .listen()
