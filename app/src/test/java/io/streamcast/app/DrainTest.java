@@ -38,14 +38,17 @@ class DrainTest {
           cluster.node(0).stop();
           return vertx.timer(500)
               .compose(t -> Publishing.get(http, cluster.edge(0) + "/ready"))
-              .map(ready -> {
+              .compose(ready -> Publishing.publish(http, cluster.publish(0), "drained", "too late").map(pub -> {
                 ctx.verify(() -> {
                   assertEquals(503, ready.status(), "not ready as soon as the drain starts");
                   assertEquals("1", ready.headers().get("Retry-After"));
+                  assertEquals(503, pub.status(), "a draining node takes no new publishes: " + pub.body());
+                  assertEquals("unavailable", pub.body().getString("error"));
+                  assertEquals("1", pub.headers().get("Retry-After"));
                   assertFalse(probe.ended(), "streams stay open during the drain delay");
                 });
                 return probe;
-              });
+              }));
         })
         .compose(probe -> probe.awaitEnd(10_000).map(probe))
         .onComplete(ar -> {
