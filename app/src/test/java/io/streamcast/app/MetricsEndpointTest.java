@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
+import io.streamcast.client.SseEvent;
+import io.streamcast.client.SseEventParser;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -188,16 +188,24 @@ class MetricsEndpointTest {
     }
   }
 
-  /** A bare SSE reader on its own thread: the ids and event types it has seen. */
+  /**
+   * A blocking-style SSE reader on its own thread, parsing with the client module's WHATWG parser:
+   * the ids and (non-default) event types it has seen.
+   */
   static final class SseLines implements AutoCloseable {
     private final List<String> ids = new CopyOnWriteArrayList<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final InputStream body;
-    private final Thread reader;
+    private final SseEventParser parser = new SseEventParser(e -> {
+      ids.add(e.id());
+      if (!e.type().equals(SseEvent.DEFAULT_TYPE)) {
+        events.add(e.type());
+      }
+    });
 
     private SseLines(InputStream body) {
       this.body = body;
-      this.reader = new Thread(this::read, "sse-lines");
+      Thread reader = new Thread(this::read, "sse-lines");
       reader.setDaemon(true);
       reader.start();
     }
@@ -210,14 +218,11 @@ class MetricsEndpointTest {
     }
 
     private void read() {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          if (line.startsWith("id: ")) {
-            ids.add(line.substring(4));
-          } else if (line.startsWith("event: ")) {
-            events.add(line.substring(7));
-          }
+      byte[] chunk = new byte[8192];
+      try (InputStream in = body) {
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+          parser.feed(Arrays.copyOf(chunk, n));
         }
       } catch (Exception e) {
         // closed by the test
