@@ -44,12 +44,14 @@ public final class StreamcastNode {
   private ProducerVerticle producer;
   private Future<Void> stopping;
   private final NodeMetrics metrics;
+  private final ClusterMembers members;
 
   private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, NodeMetrics metrics) {
     this.config = config;
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.metrics = metrics;
+    this.members = new ClusterMembers(hazelcast);
     this.history = new StreamHistory(vertx, hazelcast);
     this.catalog = new StreamCatalog(vertx, hazelcast);
     this.publisher = new StreamPublisher(vertx, history, catalog,
@@ -87,7 +89,7 @@ public final class StreamcastNode {
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
     }
     if (config.edgeRole()) {
-      edge = new EdgeVerticle(config.edge(), history, catalog, new ClusterMembers(hazelcast), readiness,
+      edge = new EdgeVerticle(config.edge(), history, catalog, members, readiness,
           new ObservabilityRoutes(metrics.registry()), metrics.meters());
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
         edgeDeployment = id;
@@ -105,7 +107,7 @@ public final class StreamcastNode {
     return chain.onSuccess(v -> {
       readiness.serving();
       LOG.info("node " + config.cluster().nodeName() + " serving: roles=" + config.roles()
-          + " members=" + new ClusterMembers(hazelcast).names()
+          + " members=" + members.names()
           + " native-transport=" + vertx.isNativeTransportEnabled());
     });
   }
