@@ -114,6 +114,22 @@ final class ChunkWriter {
     return true;
   }
 
+  /**
+   * Writes one chunk and flushes at once (with anything queued before it): for a caller that
+   * already runs at the end of its event-loop turn, such as a feed's fan-out, where waiting for
+   * the flush task would only delay the bytes.
+   *
+   * @param framedChunk a chunk-framed buffer; a shared unreleasable one is written as a duplicate
+   * @return false only off the connection's event loop (the caller then uses {@code response.write})
+   */
+  boolean writeAndFlush(ByteBuf framedChunk) {
+    if (!encoderContext.executor().inEventLoop()) {
+      return false;
+    }
+    encoderContext.writeAndFlush(framedChunk.duplicate(), encoderContext.voidPromise());
+    return true;
+  }
+
   /** @return false once the connection holds more unsent bytes than its high-water mark */
   boolean writable() {
     return encoderContext.channel().isWritable();

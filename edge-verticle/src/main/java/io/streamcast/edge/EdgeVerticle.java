@@ -62,7 +62,7 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     StreamEventCodec.register(vertx);
     ledger = new SubscriptionLedger(members.self(), meters);
-    feeds = new StreamFeeds(vertx, history, catalog, config.replayBatch());
+    feeds = new StreamFeeds(vertx, history, catalog, config.replayBatch(), ledger);
     StreamInfo info = new StreamInfo(catalog, history);
     HealthRoutes health = new HealthRoutes(members, readiness);
 
@@ -80,7 +80,10 @@ public final class EdgeVerticle extends VerticleBase {
     // one sweep per node, not one timer per connection: idle connections cost no timer
     vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
         id -> ledger.snapshot().forEach(Subscription::heartbeat));
-    vertx.setPeriodic(1000, id -> feeds.sweep());
+    vertx.setPeriodic(1000, id -> {
+      feeds.sweep();
+      ledger.report();
+    });
 
     return vertx.createHttpServer(new HttpServerOptions()
             .setHost(config.bindHost())

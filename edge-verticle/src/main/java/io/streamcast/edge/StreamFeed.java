@@ -5,6 +5,7 @@ import io.streamcast.core.StreamCatalog;
 import io.streamcast.core.StreamEvent;
 import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamName;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -39,6 +40,10 @@ final class StreamFeed {
   private final String stream;
   private final StreamHistory history;
   private final int batch;
+  private final Context context;
+  private final SubscriptionLedger ledger;
+  /** Events delivered in this event-loop turn, fanned out together at its end; null when none. */
+  private FanoutBatch pending;
   private final TreeMap<Long, StreamEvent> held = new TreeMap<>();
   private final List<Subscription> live = new ArrayList<>();
   private final List<Subscription> attached = new ArrayList<>();
@@ -61,18 +66,21 @@ final class StreamFeed {
   private long lastArrivalMillis = System.currentTimeMillis();
   private long idleSinceMillis = System.currentTimeMillis();
 
-  private StreamFeed(String stream, StreamHistory history, int batch) {
+  private StreamFeed(String stream, StreamHistory history, int batch, Context context, SubscriptionLedger ledger) {
     this.stream = stream;
     this.history = history;
     this.batch = batch;
+    this.context = context;
+    this.ledger = ledger;
   }
 
   /**
    * Opens the feed: registers the bus consumer first and only then learns where history ends, so
    * no event published in between can fall through.
    */
-  static Future<StreamFeed> open(Vertx vertx, StreamHistory history, StreamCatalog catalog, String stream, int batch) {
-    StreamFeed feed = new StreamFeed(stream, history, batch);
+  static Future<StreamFeed> open(Vertx vertx, StreamHistory history, StreamCatalog catalog, String stream, int batch,
+      SubscriptionLedger ledger) {
+    StreamFeed feed = new StreamFeed(stream, history, batch, vertx.getOrCreateContext(), ledger);
     feed.consumer = vertx.eventBus().consumer(StreamName.busAddress(stream));
     feed.consumer.handler(m -> feed.onBusEvent(m.body()));
     return feed.consumer.completion()
@@ -199,9 +207,29 @@ final class StreamFeed {
       completedSeq = e.seq();
     }
     remember(e);
-    for (int i = live.size() - 1; i >= 0; i--) {
-      live.get(i).offer(e);
+    if (pending == null) {
+      pending = new FanoutBatch();
+      // behind the tasks the loop already holds (a burst of bus messages): they join this batch
+      context.runOnContext(v -> fanOut());
     }
+    pending.add(e);
+  }
+
+  /**
+   * Hands the turn's events to every live subscriber at once. Subscribers check sequences
+   * themselves, so one that caught up from {@link #recent} meanwhile takes only what it lacks.
+   */
+  private void fanOut() {
+    FanoutBatch b = pending;
+    pending = null;
+    if (b == null || closed) {
+      return;
+    }
+    boolean reached = !live.isEmpty();
+    for (int i = live.size() - 1; i >= 0; i--) {
+      live.get(i).offer(b);
+    }
+    ledger.fannedOut(b, reached);
   }
 
   private void remember(StreamEvent e) {

@@ -21,20 +21,22 @@ final class StreamFeeds {
   private final StreamHistory history;
   private final StreamCatalog catalog;
   private final int batch;
+  private final SubscriptionLedger ledger;
   private final Map<String, Future<StreamFeed>> feeds = new HashMap<>();
 
-  StreamFeeds(Vertx vertx, StreamHistory history, StreamCatalog catalog, int batch) {
+  StreamFeeds(Vertx vertx, StreamHistory history, StreamCatalog catalog, int batch, SubscriptionLedger ledger) {
     this.vertx = vertx;
     this.history = history;
     this.catalog = catalog;
     this.batch = batch;
+    this.ledger = ledger;
   }
 
   /** @return the stream's feed, opening it on first use; concurrent callers share one opening */
   Future<StreamFeed> acquire(String stream) {
     Future<StreamFeed> f = feeds.get(stream);
     if (f == null || (f.succeeded() && f.result().isClosed()) || f.failed()) {
-      f = StreamFeed.open(vertx, history, catalog, stream, batch);
+      f = StreamFeed.open(vertx, history, catalog, stream, batch, ledger);
       feeds.put(stream, f);
     }
     return f;

@@ -49,6 +49,7 @@ final class Subscription {
   private boolean done;
   private boolean wroteSinceBeat;
   private long events;
+  private long replayed;
   private long bytes;
   private String closeReason = "client closed";
 
@@ -91,23 +92,47 @@ final class Subscription {
     catchUp();
   }
 
-  /** A live event from the feed, in sequence order. */
-  void offer(StreamEvent e) {
-    if (e.seq() < nextSeq || done) {
+  /**
+   * The feed's events of one turn, in sequence order. A subscriber in step with the feed (the
+   * usual case) gets the whole batch as one shared chunk; one that already took part of it from
+   * the feed's recent events gets the rest event by event; one that is behind catches up.
+   */
+  void offer(FanoutBatch batch) {
+    if (done || nextSeq > batch.lastSeq()) {
       return;
     }
-    if (e.seq() > nextSeq) {
+    if (nextSeq < batch.firstSeq()) {
       feed.removeLive(this);
       catchUp();
       return;
     }
-    send(e);
+    if (nextSeq == batch.firstSeq()) {
+      sendBatch(batch);
+    } else {
+      for (int i = (int) (nextSeq - batch.firstSeq()); i < batch.size() && !done; i++) {
+        send(batch.get(i));
+      }
+    }
     if (!done && writeQueueFull()) {
       // too slow for live pushes: leave the live set and catch up at this client's pace
       feed.removeLive(this);
-      ledger.slowConsumer(this);
+      ledger.slowConsumer();
       strict = true;
       whenDrained(this::catchUp);
+    }
+  }
+
+  private void sendBatch(FanoutBatch batch) {
+    // one write and one flush for the whole batch: this runs at the end of the loop's turn already
+    if (chunks == null || !chunks.writeAndFlush(batch.chunk(format))) {
+      response.write(batch.encoded(format));
+    }
+    int length = batch.encoded(format).length();
+    wrote(batch.size(), length);
+    nextSeq = batch.lastSeq() + 1;
+    if (batch.endsStream()) {
+      response.end();
+      finish("stream completed");
     }
   }
 
@@ -146,14 +171,14 @@ final class Subscription {
       send(e);
       sent++;
       if (!done && writeQueueFull()) {
-        ledger.replayed(this, sent);
+        replayed(sent);
         whenDrained(this::catchUp);
         return true;
       }
       e = feed.recent(nextSeq);
     }
     if (sent > 0) {
-      ledger.replayed(this, sent);
+      replayed(sent);
     }
     if (done) {
       return true;
@@ -184,7 +209,7 @@ final class Subscription {
       if (pendingGap != null) {
         sendGap();
       }
-      int replayed = 0;
+      int sent = 0;
       for (StreamEvent e : ar.result().events()) {
         if (!e.epoch().equals(feed.epoch())) {
           fail("stream_reset", "the stream's history was recreated; reconnect to resume");
@@ -192,14 +217,14 @@ final class Subscription {
         }
         if (e.seq() >= nextSeq) {
           send(e);
-          replayed++;
+          sent++;
           if (done) {
             break;
           }
         }
       }
-      if (replayed > 0) {
-        ledger.replayed(this, replayed);
+      if (sent > 0) {
+        replayed(sent);
       }
       if (done) {
         return;
@@ -234,40 +259,46 @@ final class Subscription {
     String resumedAfter = nextSeq > 0 ? EventId.format(feed.epoch(), nextSeq - 1) : null;
     write(format.control(resumedAfter, EventType.GAP,
         new JsonObject().put("requested", pendingGap).put("resumedAfter", resumedAfter)));
-    ledger.gap(this);
+    ledger.gap();
     pendingGap = null;
   }
 
+  /** Counts events sent from history (replay or catch-up), for the close log and the meters. */
+  private void replayed(int count) {
+    boolean first = replayed == 0;
+    replayed += count;
+    ledger.replayed(count, first);
+  }
+
   private void send(StreamEvent e) {
-    if (chunks != null) {
-      // the feed's events carry a shared chunk-framed direct buffer; one read from history (this
-      // client's own copy) is framed on the heap rather than allocating direct memory for it
-      Buffer encoded = format.encode(e);
-      ByteBuf chunk = feed.recent(e.seq()) == e ? format.chunk(e) : StreamEvent.httpChunkHeap(encoded);
-      if (chunks.write(chunk)) {
-        bytes += encoded.length();
-        wroteSinceBeat = true;
-      } else {
-        write(encoded);
-      }
-    } else {
-      write(format.encode(e));
+    Buffer encoded = format.encode(e);
+    // the feed's events carry a shared chunk-framed direct buffer; one read from history (this
+    // client's own copy) is framed on the heap rather than allocating direct memory for it
+    if (chunks == null
+        || !chunks.write(feed.recent(e.seq()) == e ? format.chunk(e) : StreamEvent.httpChunkHeap(encoded))) {
+      response.write(encoded);
     }
+    wrote(1, encoded.length());
     nextSeq = e.seq() + 1;
-    events++;
-    ledger.delivered(this, e);
     if (e.isComplete()) {
       response.end();
       finish("stream completed");
     }
   }
 
+  /** A control event (gap, error): not an event of the stream. */
   private void write(Buffer b) {
     if (chunks == null || !chunks.write(StreamEvent.httpChunkHeap(b))) {
       response.write(b);
     }
-    bytes += b.length();
+    wrote(0, b.length());
+  }
+
+  private void wrote(int count, long length) {
+    events += count;
+    bytes += length;
     wroteSinceBeat = true;
+    ledger.wrote(count, length);
   }
 
   private void sendHead() {
@@ -338,6 +369,10 @@ final class Subscription {
 
   long events() {
     return events;
+  }
+
+  long replayed() {
+    return replayed;
   }
 
   long bytes() {

@@ -1,11 +1,10 @@
 package io.streamcast.edge;
 
-import io.streamcast.core.StreamEvent;
 import io.streamcast.core.StreamcastMeters;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -27,17 +26,14 @@ final class SubscriptionLedger {
 
   private final String nodeName;
   private final StreamcastMeters meters;
-  private final Map<Subscription, Tally> open = new LinkedHashMap<>();
-  private long delivered;
-  private long gaps;
-  private long replayedEvents;
-  private long slowConsumers;
-
-  /** What the ledger has already counted of one open subscription. */
-  private static final class Tally {
-    long bytesCounted;
-    long replayed;
-  }
+  private final Set<Subscription> open = new LinkedHashSet<>();
+  /**
+   * Written to clients since the last {@link #report()}: every write adds here (two field
+   * increments, on the event loop), and the shared, thread-safe meters are updated once per
+   * fan-out, replay or second, never once per delivery.
+   */
+  private long unreportedEvents;
+  private long unreportedBytes;
 
   SubscriptionLedger(String nodeName, StreamcastMeters meters) {
     this.nodeName = nodeName;
@@ -45,68 +41,83 @@ final class SubscriptionLedger {
   }
 
   void opened(Subscription s) {
-    if (open.putIfAbsent(s, new Tally()) == null) {
+    if (open.add(s)) {
       meters.connectionOpened(s.stream());
     }
   }
 
   void closed(Subscription s) {
-    Tally t = open.remove(s);
-    if (t == null) {
+    if (!open.remove(s)) {
       return;
     }
-    countBytes(s, t);
+    report();
     meters.connectionClosed(s.stream());
     if (s.closeReason().startsWith(SLOW_CONSUMER_REASON)) {
       meters.slowConsumerDisconnect();
     }
-    long replayed = t.replayed;
     LOG.info(() -> "stream closed: stream=" + s.stream() + " node=" + quoted(nodeName) + " duration_ms=" + s.durationMillis()
-        + " events=" + s.events() + " replayed=" + replayed + " bytes=" + s.bytes() + " reason=" + quoted(s.closeReason()));
+        + " events=" + s.events() + " replayed=" + s.replayed() + " bytes=" + s.bytes() + " reason=" + quoted(s.closeReason()));
   }
 
-  void delivered(Subscription s, StreamEvent e) {
-    delivered++;
-    // a subscription in the live set got this from the fan-out (its age is delivery latency);
-    // outside it, the event came from history while replaying or catching up
-    meters.delivered(e, s.liveIndex >= 0);
-    Tally t = open.get(s);
-    if (t != null) {
-      countBytes(s, t);
-    }
+  /**
+   * A subscription wrote {@code events} events (and control events) of {@code bytes} bytes.
+   *
+   * @param events events written; 0 for a control event (gap, error)
+   * @param bytes their encoded size, without HTTP framing
+   */
+  void wrote(int events, long bytes) {
+    unreportedEvents += events;
+    unreportedBytes += bytes;
   }
 
-  private void countBytes(Subscription s, Tally t) {
-    long now = s.bytes();
-    meters.deliveredBytes(now - t.bytesCounted);
-    t.bytesCounted = now;
-  }
-
-  /** {@code count} events were just sent to {@code s} from history (replay or catch-up). */
-  void replayed(Subscription s, int count) {
-    replayedEvents += count;
-    meters.replayed(count);
-    Tally t = open.get(s);
-    if (t != null) {
-      if (t.replayed == 0) {
-        meters.replayStarted();
+  /**
+   * A feed handed {@code batch} to its live subscribers: their latency is measured once per event
+   * here, when the fan-out ends, rather than once per delivery.
+   *
+   * @param reached whether any live subscriber was offered it
+   */
+  void fannedOut(FanoutBatch batch, boolean reached) {
+    if (reached) {
+      meters.fanOut();
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < batch.size(); i++) {
+        meters.fannedOut(now - batch.get(i).publishedAtMillis());
       }
-      t.replayed += count;
+    }
+    report();
+  }
+
+  /** Pushes what was written since the last report to the node's meters. */
+  void report() {
+    if (unreportedEvents > 0) {
+      meters.delivered(unreportedEvents);
+      unreportedEvents = 0;
+    }
+    if (unreportedBytes > 0) {
+      meters.deliveredBytes(unreportedBytes);
+      unreportedBytes = 0;
     }
   }
 
-  void gap(Subscription s) {
-    gaps++;
+  /**
+   * {@code count} events were just sent to a subscription from history (replay or catch-up).
+   *
+   * @param first whether they are the first it was served from history
+   */
+  void replayed(int count, boolean first) {
+    if (first) {
+      meters.replayStarted();
+    }
+    meters.replayed(count);
+    report();
+  }
+
+  void gap() {
     meters.gap();
-    Tally t = open.get(s);
-    if (t != null) {
-      // the gap control event is written before any event follows: count its bytes now
-      countBytes(s, t);
-    }
+    report();
   }
 
-  void slowConsumer(Subscription s) {
-    slowConsumers++;
+  void slowConsumer() {
     meters.slowConsumerCatchUp();
   }
 
@@ -123,20 +134,8 @@ final class SubscriptionLedger {
     return open.size();
   }
 
-  long deliveredEvents() {
-    return delivered;
-  }
-
-  long gapsSignalled() {
-    return gaps;
-  }
-
-  long slowConsumerCatchUps() {
-    return slowConsumers;
-  }
-
   /** @return a snapshot, safe to iterate while subscriptions close */
   List<Subscription> snapshot() {
-    return new ArrayList<>(open.keySet());
+    return new ArrayList<>(open);
   }
 }

@@ -82,7 +82,7 @@ public final class IdempotencyLedger {
 
   private Future<Claim> claim(String stream, String key, String marker, Context ctx, int polls) {
     String entry = entry(stream, key);
-    return Future.fromCompletionStage(map.submitToKey(entry, new KeepFirstValue(marker, CLAIM_TTL_MILLIS)), ctx)
+    return ClusterFutures.on(map.submitToKey(entry, new KeepFirstValue(marker, CLAIM_TTL_MILLIS)), ctx)
         .compose(existing -> {
           if (existing == null || existing.equals(marker)) {
             return Future.succeededFuture(new Owned());
@@ -107,7 +107,7 @@ public final class IdempotencyLedger {
    */
   private Future<Claim> takeOver(String stream, String key, String orphan, String marker, Context ctx, int polls) {
     String entry = entry(stream, key);
-    return Future.fromCompletionStage(map.submitToKey(entry, new ReplaceValue(orphan, marker, CLAIM_TTL_MILLIS)), ctx)
+    return ClusterFutures.on(map.submitToKey(entry, new ReplaceValue(orphan, marker, CLAIM_TTL_MILLIS)), ctx)
         .compose(current -> {
           if (current == null || !current.equals(marker)) {
             // someone else took it over, recorded it, or it expired: start again
@@ -146,7 +146,7 @@ public final class IdempotencyLedger {
 
   /** Records the id a claimed key was published as, for the dedupe window. */
   public Future<Void> record(String stream, String key, String id) {
-    return Future.fromCompletionStage(
+    return ClusterFutures.on(
         map.setAsync(entry(stream, key), id, windowMillis, TimeUnit.MILLISECONDS), vertx.getOrCreateContext());
   }
 
@@ -161,7 +161,7 @@ public final class IdempotencyLedger {
       if (found.succeeded() && found.result() != null) {
         return record(stream, key, found.result());
       }
-      return Future.fromCompletionStage(map.removeAsync(entry(stream, key)), ctx).mapEmpty();
+      return ClusterFutures.on(map.removeAsync(entry(stream, key)), ctx).mapEmpty();
     });
   }
 

@@ -35,19 +35,19 @@ public final class StreamCatalog {
    */
   public Future<StreamMeta> ensure(String stream) {
     Context ctx = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(map.getAsync(stream), ctx).compose(existing -> {
+    return ClusterFutures.on(map.getAsync(stream), ctx).compose(existing -> {
       if (existing != null) {
         return Future.succeededFuture(StreamMeta.decode(existing));
       }
       StreamMeta created = new StreamMeta(newEpoch(), -1);
-      return Future.fromCompletionStage(map.submitToKey(stream, new KeepFirstValue(created.encode(), 0)), ctx)
+      return ClusterFutures.on(map.submitToKey(stream, new KeepFirstValue(created.encode(), 0)), ctx)
           .map(winner -> winner == null ? created : StreamMeta.decode(winner));
     });
   }
 
   /** @return the stream's meta, or null when the stream does not exist */
   public Future<StreamMeta> find(String stream) {
-    return Future.fromCompletionStage(map.getAsync(stream), vertx.getOrCreateContext())
+    return ClusterFutures.on(map.getAsync(stream), vertx.getOrCreateContext())
         .map(s -> s == null ? null : StreamMeta.decode(s));
   }
 
@@ -60,7 +60,7 @@ public final class StreamCatalog {
   public Future<StreamMeta> markCompleted(String stream, StreamMeta open, long seq) {
     Context ctx = vertx.getOrCreateContext();
     StreamMeta done = open.completedAt(seq);
-    return Future.fromCompletionStage(map.submitToKey(stream, new CompleteOnce(done.encode())), ctx)
+    return ClusterFutures.on(map.submitToKey(stream, new CompleteOnce(done.encode())), ctx)
         .map(StreamMeta::decode);
   }
 

@@ -48,7 +48,7 @@ public final class StreamHistory {
    */
   public Future<Long> append(String stream, byte[] record) {
     Context ctx = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(ring(stream).addAsync(record, OverflowPolicy.OVERWRITE), ctx);
+    return ClusterFutures.on(ring(stream).addAsync(record, OverflowPolicy.OVERWRITE), ctx);
   }
 
   /**
@@ -65,7 +65,7 @@ public final class StreamHistory {
       Ringbuffer<byte[]> ring = ring(stream);
       // Hazelcast refuses a read larger than the ring itself; capacity() is local config, no call
       int count = (int) Math.min(max, ring.capacity());
-      read = Future.fromCompletionStage(ring.readManyAsync(fromSeq, 0, count, null), ctx);
+      read = ClusterFutures.on(ring.readManyAsync(fromSeq, 0, count, null), ctx);
     } catch (RuntimeException e) {
       read = Future.failedFuture(e);
     }

@@ -41,6 +41,7 @@ public final class StreamcastMeters {
   private final Counter publishFailures;
   private final Counter delivered;
   private final Counter deliveredBytes;
+  private final Counter fanouts;
   private final Counter replays;
   private final Counter replayedEvents;
   private final Counter gaps;
@@ -69,6 +70,10 @@ public final class StreamcastMeters {
     deliveredBytes = Counter.builder("streamcast.delivered").baseUnit("bytes")
         .description("Bytes of events and control events (gap, error) written to clients; heartbeats excluded")
         .register(registry);
+    fanouts = Counter.builder("streamcast.fanouts")
+        .description("Fan-outs of a stream's new events to this node's live subscribers; each carries every event"
+            + " that arrived since the last, so events per fan-out above 1 means writes were coalesced under load")
+        .register(registry);
     replays = Counter.builder("streamcast.replays")
         .description("Connections that were served events from history (resume, from=earliest, catch-up)")
         .register(registry);
@@ -83,7 +88,8 @@ public final class StreamcastMeters {
     publishLatency = latency("streamcast.publish.latency",
         "Time from a publish call to the event being in replicated history and on the bus");
     endToEndLatency = latency("streamcast.end.to.end.latency",
-        "Time from the producer accepting an event to this node writing it to a live client");
+        "Time from the producer accepting an event to this node having written it to its live clients"
+            + " (once per event per node, when its fan-out ends)");
   }
 
   /** @return meters kept in a private in-memory registry: for code that runs without a node's registry */
@@ -161,17 +167,27 @@ public final class StreamcastMeters {
   }
 
   /**
-   * An event was written to a client.
+   * Events were written to clients, live or from history.
    *
-   * @param e the event
-   * @param live true when it came through the live fan-out, so its age is delivery latency
-   *     (an event replayed from history is as old as the client's position, not slow)
+   * @param count how many (summed over clients)
    */
-  public void delivered(StreamEvent e, boolean live) {
-    delivered.increment();
-    if (live) {
-      endToEndLatency.record(Math.max(0, System.currentTimeMillis() - e.publishedAtMillis()), TimeUnit.MILLISECONDS);
-    }
+  public void delivered(long count) {
+    delivered.increment(count);
+  }
+
+  /**
+   * An event was handed to this node's live clients.
+   *
+   * @param ageMillis time since the producer accepted it, when the fan-out ended (an event
+   *     replayed from history is as old as the client's position, not slow, and is not recorded)
+   */
+  public void fannedOut(long ageMillis) {
+    endToEndLatency.record(Math.max(0, ageMillis), TimeUnit.MILLISECONDS);
+  }
+
+  /** A fan-out (of one or more events) reached this node's live subscribers. */
+  public void fanOut() {
+    fanouts.increment();
   }
 
   /** {@code bytes} more bytes were written to clients. */
