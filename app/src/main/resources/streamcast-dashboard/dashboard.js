@@ -4,7 +4,11 @@
 'use strict';
 
 (function () {
-  const STREAM_URL = '/streams/_cluster.stats?from=earliest';
+  // With auth on, EventSource cannot send an Authorization header: the page hands the
+  // access_token of its own URL (/dashboard?access_token=...) on to the stream's URL.
+  const ACCESS_TOKEN = new URLSearchParams(window.location.search).get('access_token');
+  const STREAM_URL = '/streams/_cluster.stats?from=earliest'
+    + (ACCESS_TOKEN ? '&access_token=' + encodeURIComponent(ACCESS_TOKEN) : '');
   const WINDOW_MS = 5 * 60 * 1000;   // what the charts show at most, and what is kept
   const MIN_WINDOW_MS = 60 * 1000;   // a young cluster's minute fills the width instead of a sliver
   const GONE_AFTER_MS = 5000;        // a node silent this long is shown as gone

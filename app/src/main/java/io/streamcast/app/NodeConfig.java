@@ -1,8 +1,16 @@
 package io.streamcast.app;
 
 import io.streamcast.cluster.ClusterSettings;
+import io.streamcast.core.AuthSettings;
 import io.streamcast.edge.EdgeConfig;
 import io.streamcast.producer.ProducerConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -94,13 +102,46 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     ClusterSettings cluster = new ClusterSettings(v.get(NodeFlag.CLUSTER_NAME), clusterHost, clusterPort, members,
         nodeName, v.get(NodeFlag.KUBERNETES_SERVICE_DNS), integer(v, NodeFlag.HISTORY_CAPACITY),
         integer(v, NodeFlag.HISTORY_TTL_SECONDS), 1, 5);
+    AuthSettings auth = auth(v);
     EdgeConfig edge = new EdgeConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.HTTP_PORT, true),
-        integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH);
+        integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
+        auth);
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
-        integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS));
+        integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS), auth);
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
         bool(v, NodeFlag.METRICS_STREAM_LABELS));
+  }
+
+  /** Auth is on with exactly one key; the PEM file is read and parsed now, so a bad one stops the start. */
+  private static AuthSettings auth(Map<NodeFlag, String> v) {
+    String secret = v.get(NodeFlag.JWT_SECRET);
+    String keyFile = v.get(NodeFlag.JWT_PUBLIC_KEY);
+    if (secret != null && keyFile != null) {
+      throw new IllegalArgumentException("--jwt-secret and --jwt-public-key exclude each other: give one key");
+    }
+    if (secret != null) {
+      return AuthSettings.secret(secret);
+    }
+    if (keyFile == null) {
+      return AuthSettings.OFF;
+    }
+    if (keyFile.isEmpty()) {
+      throw new IllegalArgumentException("--jwt-public-key must name a PEM file");
+    }
+    String pem;
+    try {
+      // Latin-1 never fails to decode: a binary file is reported as "no PEM block" below instead
+      pem = Files.readString(Path.of(keyFile), StandardCharsets.ISO_8859_1);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("--jwt-public-key: cannot read " + keyFile + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new IllegalArgumentException("--jwt-public-key: cannot read " + keyFile + ": permission denied");
+    } catch (IOException | InvalidPathException e) {
+      throw new IllegalArgumentException("--jwt-public-key: cannot read " + keyFile + ": "
+          + String.valueOf(e.getMessage()).replace('\n', ' '));
+    }
+    return AuthSettings.publicKeyPem(pem, keyFile);
   }
 
   private static int integer(Map<NodeFlag, String> v, NodeFlag f) {

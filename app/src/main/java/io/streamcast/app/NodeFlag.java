@@ -26,6 +26,9 @@ enum NodeFlag {
   DRAIN_SECONDS("20", "upper bound on a SIGTERM drain before the process exits anyway"),
   METRICS_STREAM_LABELS("false", "true: also expose per-stream meters labelled with the stream name (connections, "
       + "history size); off by default because stream names are unbounded"),
+  JWT_SECRET(null, "turns auth on: the HS256 secret subscribers' and publishers' JWTs are signed with "
+      + "(prefer the environment variable: a flag shows in the process list)"),
+  JWT_PUBLIC_KEY(null, "turns auth on: a PEM file with the RSA (RS256) or EC (ES256) public key JWTs are verified with"),
   CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
 
   private final String defaultValue;

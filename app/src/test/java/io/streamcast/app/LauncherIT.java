@@ -63,6 +63,21 @@ class LauncherIT {
   }
 
   @Test
+  void bothJwtKeysAreOneLineAndExit2(@TempDir Path dir) throws Exception {
+    Outcome o = run("node", "--jwt-secret", "s3cret", "--jwt-public-key", dir.resolve("key.pem").toString());
+    assertEquals(2, o.exit());
+    assertEquals(List.of("streamcast: --jwt-secret and --jwt-public-key exclude each other: give one key"), o.stderr());
+  }
+
+  @Test
+  void missingPublicKeyFileIsOneLineAndExit2(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.pem");
+    Outcome o = run("node", "--jwt-public-key", missing.toString());
+    assertEquals(2, o.exit());
+    assertEquals(List.of("streamcast: --jwt-public-key: cannot read " + missing + ": no such file"), o.stderr());
+  }
+
+  @Test
   void configFileUnknownKeyIsRefused(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("node.yaml");
     Files.writeString(file, "http-port: 9999\nhttp-prot: 1\n");

@@ -3,9 +3,15 @@ package io.streamcast.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.streamcast.core.AuthSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Where a setting comes from: flag, then environment, then file, then default. */
 class NodeConfigTest {
@@ -45,5 +51,60 @@ class NodeConfigTest {
     assertEquals("--drain-delay-seconds must be 0 or more and less than --drain-seconds (20), got 20",
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
             Map.of(NodeFlag.DRAIN_DELAY_SECONDS, "20"), Map.of(), Map.of(), false)).getMessage());
+  }
+
+  @Test
+  void authIsOffWithoutAKeyAndOnWithASecretFromAnySource() {
+    NodeConfig off = NodeConfig.resolve(Map.of(), Map.of(), Map.of(), true);
+    assertEquals(false, off.edge().auth().enabled());
+    assertEquals(false, off.producer().auth().enabled());
+    NodeConfig on = NodeConfig.resolve(Map.of(), Map.of("STREAMCAST_JWT_SECRET", "s3cret"), Map.of(), false);
+    assertEquals("HS256", on.edge().auth().algorithm());
+    assertEquals("HS256", on.producer().auth().algorithm());
+    assertEquals(false, on.toString().contains("s3cret"), "the secret never shows in a printed configuration");
+    assertEquals("HS256", NodeConfig.resolve(Map.of(), Map.of(), Map.of("jwt-secret", "s3cret"), false)
+        .edge().auth().algorithm());
+  }
+
+  @Test
+  void authKeyProblemsAreOneLineNamingTheFlag(@TempDir Path dir) throws Exception {
+    assertEquals("--jwt-secret and --jwt-public-key exclude each other: give one key",
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
+            Map.of(NodeFlag.JWT_SECRET, "s", NodeFlag.JWT_PUBLIC_KEY, "key.pem"), Map.of(), Map.of(), false)).getMessage());
+    assertEquals("--jwt-secret must not be empty", assertThrows(IllegalArgumentException.class,
+        () -> NodeConfig.resolve(Map.of(NodeFlag.JWT_SECRET, " "), Map.of(), Map.of(), false)).getMessage());
+    Path missing = dir.resolve("missing.pem");
+    assertEquals("--jwt-public-key: cannot read " + missing + ": no such file", assertThrows(IllegalArgumentException.class,
+        () -> NodeConfig.resolve(Map.of(NodeFlag.JWT_PUBLIC_KEY, missing.toString()), Map.of(), Map.of(), false))
+        .getMessage());
+    Path garbage = Files.writeString(dir.resolve("garbage.pem"), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+    assertEquals("--jwt-public-key " + garbage + " holds no RSA or EC (P-256/P-384/P-521) public key",
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
+            Map.of(NodeFlag.JWT_PUBLIC_KEY, garbage.toString()), Map.of(), Map.of(), false)).getMessage());
+  }
+
+  @Test
+  void publicKeyPemPicksTheAlgorithmFromTheKey(@TempDir Path dir) throws Exception {
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
+    ec.initialize(256);
+    Path rsaFile = Files.writeString(dir.resolve("rsa.pem"), pem("PUBLIC KEY", rsa.generateKeyPair().getPublic().getEncoded()));
+    Path ecFile = Files.writeString(dir.resolve("ec.pem"), pem("PUBLIC KEY", ec.generateKeyPair().getPublic().getEncoded()));
+    Path privateFile = Files.writeString(dir.resolve("private.pem"),
+        pem("PRIVATE KEY", ec.generateKeyPair().getPrivate().getEncoded()));
+    AuthSettings rs256 = NodeConfig.resolve(Map.of(NodeFlag.JWT_PUBLIC_KEY, rsaFile.toString()), Map.of(), Map.of(), false)
+        .edge().auth();
+    assertEquals("RS256", rs256.algorithm());
+    assertEquals("ES256", NodeConfig.resolve(Map.of(NodeFlag.JWT_PUBLIC_KEY, ecFile.toString()), Map.of(), Map.of(), false)
+        .producer().auth().algorithm());
+    assertEquals("--jwt-public-key " + privateFile + " holds a private key; give the public key",
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
+            Map.of(NodeFlag.JWT_PUBLIC_KEY, privateFile.toString()), Map.of(), Map.of(), false)).getMessage());
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
   }
 }

@@ -1,5 +1,7 @@
 package io.streamcast.edge;
 
+import io.streamcast.core.AuthSettings;
+
 /**
  * Settings of the {@link EdgeVerticle}.
  *
@@ -8,8 +10,10 @@ package io.streamcast.edge;
  * @param heartbeatSeconds idle time after which a connection gets a heartbeat comment
  * @param maxConnections streaming connections this node accepts before answering 503
  * @param replayBatch events read from history per call while a subscriber catches up
+ * @param auth the key subscribers' tokens are verified with, or {@link AuthSettings#OFF}
  */
-public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch) {
+public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
+    AuthSettings auth) {
 
   /** Contract default heartbeat interval. */
   public static final int DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -18,8 +22,16 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
   /** Default replay batch. */
   public static final int DEFAULT_REPLAY_BATCH = 500;
 
+  /** Settings without auth. */
+  public EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch) {
+    this(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, AuthSettings.OFF);
+  }
+
   /** Validates every setting. */
   public EdgeConfig {
+    if (auth == null) {
+      auth = AuthSettings.OFF;
+    }
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("http-port must be 0-65535, got " + httpPort);
     }

@@ -3,6 +3,7 @@ package io.streamcast.edge;
 import io.streamcast.core.ApiFailureHandler;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.NodeReadiness;
+import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamCatalog;
 import io.streamcast.core.StreamEventCodec;
 import io.streamcast.core.StreamHistory;
@@ -65,14 +66,21 @@ public final class EdgeVerticle extends VerticleBase {
     feeds = new StreamFeeds(vertx, history, catalog, config.replayBatch(), ledger);
     StreamInfo info = new StreamInfo(catalog, history);
     HealthRoutes health = new HealthRoutes(members, readiness);
+    StreamAccess access = StreamAccess.create(vertx, config.auth());
 
     Router router = Router.router(vertx);
     router.get("/health").handler(health::health);
     router.get("/ready").handler(health::ready);
-    router.get("/streams/:stream/info").handler(ctx -> info.describe(StreamName.require(ctx.pathParam("stream")))
-        .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
-        .onFailure(ctx::fail));
-    router.get("/streams/:stream").handler(new SubscribeHandler(feeds, ledger, readiness, config.maxConnections()));
+    // /health, /ready and the extra routes (metrics, dashboard) stay open; the streams need a grant
+    router.get("/streams/:stream/info").handler(ctx -> {
+      String stream = StreamName.require(ctx.pathParam("stream"));
+      access.check(ctx.request(), stream, StreamAccess.Action.SUBSCRIBE)
+          .compose(grant -> info.describe(stream))
+          .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
+          .onFailure(ctx::fail);
+    });
+    router.get("/streams/:stream").handler(
+        new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access));
     extraRoutes.accept(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new ApiFailureHandler());
@@ -83,6 +91,9 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.setPeriodic(1000, id -> {
       feeds.sweep();
       ledger.report();
+      if (access.enabled()) {
+        ledger.expire(System.currentTimeMillis());
+      }
     });
 
     return vertx.createHttpServer(new HttpServerOptions()

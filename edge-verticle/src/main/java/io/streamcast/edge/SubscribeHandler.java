@@ -4,6 +4,7 @@ import io.streamcast.core.ApiError;
 import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.NodeReadiness;
 import io.streamcast.core.ResumePosition;
+import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamName;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -13,8 +14,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code GET /streams/{stream}}: checks the request (name, position, limits) before any byte of
- * a stream, then starts a {@link Subscription} at the requested position.
+ * {@code GET /streams/{stream}}: checks the request (name, position, limits, access) before any
+ * byte of a stream, then starts a {@link Subscription} at the requested position.
  */
 final class SubscribeHandler implements Handler<RoutingContext> {
 
@@ -22,8 +23,11 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   private final SubscriptionLedger ledger;
   private final NodeReadiness readiness;
   private final int maxConnections;
+  private final StreamAccess access;
 
-  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections) {
+  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
+      StreamAccess access) {
+    this.access = access;
     this.feeds = feeds;
     this.ledger = ledger;
     this.readiness = readiness;
@@ -45,37 +49,50 @@ final class SubscribeHandler implements Handler<RoutingContext> {
       ApiError.UNAVAILABLE.send(response, "node is at its connection limit (" + maxConnections + ")", 1);
       return;
     }
-    feeds.acquire(stream).onComplete(ar -> {
+    // the token is checked before the feed is acquired: a refused client costs no bus consumer
+    access.check(ctx.request(), stream, StreamAccess.Action.SUBSCRIBE).onComplete(granted -> {
       if (response.closed()) {
         return;
       }
-      if (ar.failed()) {
-        ctx.fail(ar.cause());
+      if (granted.failed()) {
+        ctx.fail(granted.cause());
         return;
       }
-      start(ar.result(), position, response, format, ctx.request());
+      long expiresAt = granted.result().expiresAtMillis();
+      feeds.acquire(stream).onComplete(ar -> {
+        if (response.closed()) {
+          return;
+        }
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+          return;
+        }
+        start(ar.result(), position, response, format, ctx.request(), expiresAt);
+      });
     });
   }
 
   private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format,
-      HttpServerRequest request) {
+      HttpServerRequest request, long expiresAt) {
     long completed = feed.completedSeq();
     if (position instanceof ResumePosition.Latest) {
       if (completed >= 0) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger, request).startLive();
+        new Subscription(feed, response, format, ledger, request, expiresAt).startLive();
       }
     } else if (position instanceof ResumePosition.Earliest) {
-      new Subscription(feed, response, format, ledger, request).startReplay(0, false, null);
+      new Subscription(feed, response, format, ledger, request, expiresAt).startReplay(0, false, null);
     } else if (position instanceof ResumePosition.After after) {
       if (!after.id().epoch().equals(feed.epoch())) {
         // an id of an earlier history (the whole cluster restarted): say so, then replay all
-        new Subscription(feed, response, format, ledger, request).startReplay(0, false, after.id().toString());
+        new Subscription(feed, response, format, ledger, request, expiresAt)
+            .startReplay(0, false, after.id().toString());
       } else if (completed >= 0 && after.id().seq() >= completed) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger, request).startReplay(after.id().seq() + 1, true, null);
+        new Subscription(feed, response, format, ledger, request, expiresAt)
+            .startReplay(after.id().seq() + 1, true, null);
       }
     }
   }

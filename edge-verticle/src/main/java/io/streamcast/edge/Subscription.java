@@ -29,6 +29,8 @@ import java.util.logging.Logger;
 final class Subscription {
 
   private static final Logger LOG = Logger.getLogger(Subscription.class.getName());
+  /** The {@code event: error} code of a stream whose access token expired. */
+  static final String TOKEN_EXPIRED = "token_expired";
 
   private final StreamFeed feed;
   private final HttpServerResponse response;
@@ -52,9 +54,17 @@ final class Subscription {
   private long replayed;
   private long bytes;
   private String closeReason = "client closed";
+  /** When the client's access token expires (epoch millis); {@link Long#MAX_VALUE}: never. */
+  private final long expiresAtMillis;
 
   Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
       HttpServerRequest request) {
+    this(feed, response, format, ledger, request, Long.MAX_VALUE);
+  }
+
+  Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
+      HttpServerRequest request, long expiresAtMillis) {
+    this.expiresAtMillis = expiresAtMillis;
     this.request = request;
     this.feed = feed;
     this.response = response;
@@ -334,6 +344,9 @@ final class Subscription {
     if (headSent) {
       write(format.error(code, message));
       response.end();
+    } else if (code.equals(TOKEN_EXPIRED)) {
+      // no byte of the stream is out yet: a plain 401, so the client fetches a new token first
+      ApiError.UNAUTHORIZED.send(response, message);
     } else {
       ApiError.UNAVAILABLE.send(response, message, 1);
     }
@@ -361,6 +374,11 @@ final class Subscription {
     closeReason = closeReason.startsWith("connection error") ? closeReason : reason;
     feed.detach(this);
     ledger.closed(this);
+  }
+
+  /** @return whether the client's access token has expired at {@code nowMillis} */
+  boolean expiredAt(long nowMillis) {
+    return expiresAtMillis <= nowMillis;
   }
 
   long durationMillis() {

@@ -134,6 +134,33 @@ final class SubscriptionLedger {
     return open.size();
   }
 
+  /**
+   * Ends every stream whose access token has expired with {@code event: error} {@code
+   * token_expired}. Called from the edge's once-a-second sweep, so expiry costs no timer per
+   * connection and a stream outlives its token by at most about a second.
+   *
+   * @return how many were ended
+   */
+  int expire(long nowMillis) {
+    List<Subscription> expired = null;
+    for (Subscription s : open) {
+      if (s.expiredAt(nowMillis)) {
+        if (expired == null) {
+          expired = new ArrayList<>();
+        }
+        expired.add(s);
+      }
+    }
+    if (expired == null) {
+      return 0;
+    }
+    // failing a subscription removes it from the set, so not while iterating it
+    for (Subscription s : expired) {
+      s.fail(Subscription.TOKEN_EXPIRED, "the access token expired; reconnect with a fresh token");
+    }
+    return expired.size();
+  }
+
   /** @return a snapshot, safe to iterate while subscriptions close */
   List<Subscription> snapshot() {
     return new ArrayList<>(open);

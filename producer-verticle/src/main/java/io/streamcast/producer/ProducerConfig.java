@@ -1,5 +1,7 @@
 package io.streamcast.producer;
 
+import io.streamcast.core.AuthSettings;
+
 /**
  * Settings of the {@link ProducerVerticle}.
  *
@@ -7,16 +9,26 @@ package io.streamcast.producer;
  * @param publishPort the publish API port
  * @param maxDataBytes largest accepted event data (413 above)
  * @param idempotencyWindowSeconds how long an {@code Idempotency-Key} is remembered
+ * @param auth the key publishers' tokens are verified with, or {@link AuthSettings#OFF}
  */
-public record ProducerConfig(String bindHost, int publishPort, int maxDataBytes, int idempotencyWindowSeconds) {
+public record ProducerConfig(String bindHost, int publishPort, int maxDataBytes, int idempotencyWindowSeconds,
+    AuthSettings auth) {
 
   /** The contract's default data limit: 1 MiB. */
   public static final int DEFAULT_MAX_DATA_BYTES = 1 << 20;
   /** Default dedupe window: 10 minutes. */
   public static final int DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 600;
 
+  /** Settings without auth. */
+  public ProducerConfig(String bindHost, int publishPort, int maxDataBytes, int idempotencyWindowSeconds) {
+    this(bindHost, publishPort, maxDataBytes, idempotencyWindowSeconds, AuthSettings.OFF);
+  }
+
   /** Validates every setting. */
   public ProducerConfig {
+    if (auth == null) {
+      auth = AuthSettings.OFF;
+    }
     if (publishPort < 0 || publishPort > 65535) {
       throw new IllegalArgumentException("publish-port must be 0-65535, got " + publishPort);
     }

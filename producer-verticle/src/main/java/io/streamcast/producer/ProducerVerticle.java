@@ -1,6 +1,7 @@
 package io.streamcast.producer;
 
 import io.streamcast.core.NodeReadiness;
+import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamInfo;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -51,7 +52,8 @@ public final class ProducerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     routes = new PublishRoutes(publisher, info, config.maxDataBytes(),
-        () -> readiness == null || readiness.state() != NodeReadiness.State.DRAINING);
+        () -> readiness == null || readiness.state() != NodeReadiness.State.DRAINING,
+        StreamAccess.create(vertx, config.auth()));
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.bindHost()).setPort(config.publishPort()))
         .requestHandler(routes.router(vertx))
         .listen()

@@ -4,6 +4,7 @@ import io.streamcast.core.ApiError;
 import io.streamcast.core.ApiFailureHandler;
 import io.streamcast.core.EventType;
 import io.streamcast.core.InvalidRequestException;
+import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
 import io.vertx.core.Future;
@@ -11,6 +12,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -37,6 +39,7 @@ public final class PublishRoutes {
   private final StreamInfo info;
   private final int maxDataBytes;
   private final BooleanSupplier accepting;
+  private final StreamAccess access;
   /** Publishes and completions accepted but not answered yet: a drain waits for them. */
   private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -57,6 +60,19 @@ public final class PublishRoutes {
    *     Retry-After} (the publisher retries on another node) while accepted ones finish
    */
   public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting) {
+    this(publisher, info, maxDataBytes, accepting, null);
+  }
+
+  /**
+   * @param publisher appends and publishes
+   * @param info stream info documents
+   * @param maxDataBytes largest accepted body
+   * @param accepting false once the node drains (see above)
+   * @param access who may publish on which stream; null for no auth
+   */
+  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting,
+      StreamAccess access) {
+    this.access = access;
     this.publisher = publisher;
     this.info = info;
     this.maxDataBytes = maxDataBytes;
@@ -99,6 +115,11 @@ public final class PublishRoutes {
   /** @return the router of the publish port */
   public Router router(Vertx vertx) {
     Router router = Router.router(vertx);
+    if (access != null && access.enabled()) {
+      // before the body handler: a refused publish is answered without its body being read
+      router.post("/streams/:stream/complete").handler(ctx -> authorize(ctx, StreamAccess.Action.PUBLISH));
+      router.post("/streams/:stream").handler(ctx -> authorize(ctx, StreamAccess.Action.PUBLISH));
+    }
     router.post("/streams/*").handler(BodyHandler.create(false).setBodyLimit(maxDataBytes));
     router.post("/streams/:stream/complete").handler(this::complete);
     router.post("/streams/:stream").handler(this::publish);
@@ -144,9 +165,32 @@ public final class PublishRoutes {
         .onSuccess(e -> created(ctx, e)).onFailure(ctx::fail);
   }
 
+  /** Lets the request on to the body handler only with a grant for {@code action} on its stream. */
+  private void authorize(RoutingContext ctx, StreamAccess.Action action) {
+    String stream = StreamName.require(ctx.pathParam("stream"));
+    HttpServerRequest request = ctx.request();
+    // the body must wait for the verdict: the body handler resumes the request, a refusal drops it
+    boolean paused = !request.isEnded();
+    if (paused) {
+      request.pause();
+    }
+    access.check(request, stream, action).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.next();
+        return;
+      }
+      if (paused) {
+        request.resume();
+      }
+      ctx.fail(ar.cause());
+    });
+  }
+
   private void info(RoutingContext ctx) {
     String stream = StreamName.require(ctx.pathParam("stream"));
-    info.describe(stream)
+    Future<?> granted = access == null ? Future.succeededFuture()
+        : access.check(ctx.request(), stream, StreamAccess.Action.PUBLISH, StreamAccess.Action.SUBSCRIBE);
+    granted.compose(g -> info.describe(stream))
         .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
         .onFailure(ctx::fail);
   }

@@ -13,7 +13,9 @@ public enum ApiError {
   BAD_STREAM_NAME(400, "bad_stream_name"),
   BAD_POSITION(400, "bad_position"),
   BAD_PARAMETER(400, "bad_parameter"),
+  /** No access token, or one that is malformed, wrongly signed or expired (auth on). */
   UNAUTHORIZED(401, "unauthorized"),
+  /** A valid access token whose patterns do not cover the stream. */
   FORBIDDEN(403, "forbidden"),
   NOT_FOUND(404, "not_found"),
   METHOD_NOT_ALLOWED(405, "method_not_allowed"),
@@ -69,6 +71,10 @@ public enum ApiError {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
     if (retryAfterSeconds > 0) {
       response.putHeader("Retry-After", Integer.toString(retryAfterSeconds));
+    }
+    if (this == UNAUTHORIZED) {
+      // RFC 6750: tells a client which scheme to retry with
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"streamcast\"");
     }
     return response.end(body(message).encode());
   }
