@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamcast.client.Backoff;
 import io.streamcast.client.SseEvent;
+import io.streamcast.client.StartPosition;
+import io.streamcast.client.StreamSubscriber;
+import io.streamcast.client.SubscriberOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +33,11 @@ import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -308,6 +316,55 @@ class AuthTest {
           assertTrue(System.currentTimeMillis() - opened < 6_000, "ended within about a second of exp");
           ctx.completeNow();
         })));
+  }
+
+  @Test
+  @Timeout(value = 40, timeUnit = TimeUnit.SECONDS)
+  void clientFetchesAFreshTokenAfterTokenExpiredAndLosesNothing(Vertx vertx, VertxTestContext ctx) {
+    String stream = "auth.refresh";
+    String writer = token(null, List.of(stream));
+    AtomicInteger tokensIssued = new AtomicInteger();
+    // every connection gets a token that lives 2 s, so the stream outlives several of them
+    Supplier<String> tokens = () -> {
+      tokensIssued.incrementAndGet();
+      return signer.generateToken(claims(List.of(stream), null)
+          .put("exp", System.currentTimeMillis() / 1000 + 2), new JWTOptions());
+    };
+    List<String> received = new CopyOnWriteArrayList<>();
+    List<String> errors = new CopyOnWriteArrayList<>();
+    StreamSubscriber subscriber = StreamSubscriber.create(vertx, SubscriberOptions.builder()
+        .nodes(edge).stream(stream).startPosition(StartPosition.earliest()).bearerToken(tokens)
+        .backoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.1)).maxReconnectAttempts(20).build());
+    // the event handler sees every event, the error event included: keep the stream's own
+    subscriber.eventHandler(e -> {
+      if ("message".equals(e.type())) {
+        received.add(e.data());
+      }
+    }).errorEventHandler(e -> errors.add(e.error()));
+    subscriber.start();
+    int events = 30;
+    AtomicInteger sent = new AtomicInteger();
+    // 30 publishes, 150 ms apart: about 4.5 s, past at least one token's expiry
+    vertx.setPeriodic(150, id -> {
+      int i = sent.getAndIncrement();
+      if (i >= events) {
+        vertx.cancelTimer(id);
+        return;
+      }
+      publishAs(writer, stream, "e" + i).onFailure(ctx::failNow);
+    });
+    vertx.setPeriodic(100, id -> {
+      if (received.size() >= events) {
+        vertx.cancelTimer(id);
+        vertx.setTimer(300, t -> subscriber.close().onComplete(closed -> ctx.verify(() -> {
+          List<String> expected = java.util.stream.IntStream.range(0, events).mapToObj(i -> "e" + i).toList();
+          assertEquals(expected, received, "every event once, in order, across the reconnects");
+          assertTrue(errors.contains("token_expired"), "the node ended a stream whose token expired: " + errors);
+          assertTrue(tokensIssued.get() >= 2, "the client asked for a fresh token to resume: " + tokensIssued.get());
+          ctx.completeNow();
+        })));
+      }
+    });
   }
 
   @Test
