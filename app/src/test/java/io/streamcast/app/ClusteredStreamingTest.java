@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -288,13 +289,18 @@ class ClusteredStreamingTest {
             Publishing.post(http, pubA + "/streams/" + stream, tooLarge, Map.of("Content-Type", "text/plain")),
             Publishing.post(http, pubA + "/streams/" + stream, Buffer.buffer("x"), Map.of("Content-Type", "multipart/form-data; boundary=z")),
             Publishing.post(http, pubA + "/streams/" + stream, Buffer.buffer(new byte[] {(byte) 0xff, (byte) 0xfe}), Map.of("Content-Type", "text/plain")),
-            Publishing.post(http, pubA + "/streams/" + stream, Buffer.buffer("x"), Map.of("Content-Type", "text/plain; charset=latin1"))))
+            Publishing.post(http, pubA + "/streams/" + stream, Buffer.buffer("x"), Map.of("Content-Type", "text/plain; charset=latin1")),
+            Publishing.get(http, a + "/no-such-endpoint"),
+            Publishing.request(http, HttpMethod.DELETE, a + "/streams/" + stream),
+            Publishing.get(http, pubA + "/streams/" + stream),
+            Publishing.post(http, pubA + "/streams/" + stream + "/info", Buffer.buffer("x"), Map.of())))
         .compose(all -> Publishing.get(http, a + "/streams/" + stream + "/info").map(info -> Map.entry(all.<Publishing.Answer>list(), info)))
         .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
           List<Publishing.Answer> answers = r.getKey();
-          int[] status = {400, 400, 400, 400, 400, 400, 413, 415, 415, 415};
+          int[] status = {400, 400, 400, 400, 400, 400, 413, 415, 415, 415, 404, 405, 405, 405};
           String[] code = {"bad_stream_name", "bad_stream_name", "bad_position", "bad_parameter", "bad_parameter",
-              "bad_parameter", "data_too_large", "unsupported_body", "unsupported_body", "unsupported_body"};
+              "bad_parameter", "data_too_large", "unsupported_body", "unsupported_body", "unsupported_body",
+              "not_found", "method_not_allowed", "method_not_allowed", "method_not_allowed"};
           for (int i = 0; i < status.length; i++) {
             Publishing.Answer answer = answers.get(i);
             assertEquals(status[i], answer.status(), "case " + i + ": " + answer.body());
@@ -302,6 +308,10 @@ class ClusteredStreamingTest {
             assertFalse(answer.body().getString("message", "").isBlank(), "case " + i + " has a human message");
             assertTrue(answer.headers().get("Content-Type").startsWith("application/json"), "case " + i);
           }
+          // a 405 says what the path does take (RFC 9110)
+          assertEquals("GET", answers.get(11).headers().get("Allow"));
+          assertEquals("POST", answers.get(12).headers().get("Allow"));
+          assertEquals("GET", answers.get(13).headers().get("Allow"));
           assertEquals(0, r.getValue().body().getInteger("retained"), "nothing refused reached history");
           ctx.completeNow();
         })));

@@ -35,7 +35,12 @@ final class Publishing {
   }
 
   static Future<Answer> get(HttpClient client, String url) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url))
+    return request(client, HttpMethod.GET, url);
+  }
+
+  /** A request without a body, with any method. */
+  static Future<Answer> request(HttpClient client, HttpMethod method, String url) {
+    return client.request(new RequestOptions().setMethod(method).setAbsoluteURI(url))
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
             b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers())));

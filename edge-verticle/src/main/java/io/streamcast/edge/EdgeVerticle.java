@@ -82,7 +82,8 @@ public final class EdgeVerticle extends VerticleBase {
     router.get("/streams/:stream").handler(
         new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access));
     extraRoutes.accept(router);
-    router.route().last().handler(ctx -> ctx.fail(404));
+    // every path of the edge port is read-only
+    ApiFailureHandler.answerUnmatched(router, path -> "GET");
     router.route().failureHandler(new ApiFailureHandler());
 
     // one sweep per node, not one timer per connection: idle connections cost no timer

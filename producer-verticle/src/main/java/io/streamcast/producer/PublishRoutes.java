@@ -124,7 +124,7 @@ public final class PublishRoutes {
     router.post("/streams/:stream/complete").handler(this::complete);
     router.post("/streams/:stream").handler(this::publish);
     router.get("/streams/:stream/info").handler(this::info);
-    router.route().last().handler(ctx -> ctx.fail(404));
+    ApiFailureHandler.answerUnmatched(router, path -> path.endsWith("/info") ? "GET" : "POST");
     router.route().failureHandler(new ApiFailureHandler());
     return router;
   }

@@ -1,7 +1,10 @@
 package io.streamcast.core;
 
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -12,6 +15,24 @@ import java.util.logging.Logger;
 public final class ApiFailureHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = Logger.getLogger(ApiFailureHandler.class.getName());
+
+  /**
+   * Answers requests that match no route with the contract's JSON: {@code 404 not_found} for an
+   * unknown path, {@code 405 method_not_allowed} with an {@code Allow} header for a known path
+   * asked with another method (vertx-web tells the two apart only when no catch-all route hides
+   * the difference, so a router using this must not end with one).
+   *
+   * @param router the router of one port
+   * @param allow the methods a known path answers, e.g. {@code "GET"}
+   */
+  public static void answerUnmatched(Router router, Function<String, String> allow) {
+    router.errorHandler(404, ctx -> ApiError.NOT_FOUND.send(ctx.response(), "no such endpoint: " + ctx.request().path()));
+    router.errorHandler(405, ctx -> {
+      ctx.response().putHeader(HttpHeaders.ALLOW, allow.apply(ctx.request().path()));
+      ApiError.METHOD_NOT_ALLOWED.send(ctx.response(),
+          ctx.request().method() + " is not allowed on " + ctx.request().path());
+    });
+  }
 
   @Override
   public void handle(RoutingContext ctx) {
