@@ -45,7 +45,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * (as when the bus hands the feed several events in one turn), then waiting until the writes are
  * flushed. Modes: {@code vertx} = {@code HttpServerResponse.write(Buffer)} per subscriber (the
  * baseline; Vert.x flushes every such write); {@code coalesced} = {@link ChunkWriter} with the
- * event's shared pre-framed chunk (one flush per connection at the end of the turn). Divide the
+ * event's shared pre-framed chunk (one flush per connection at the end of the turn); {@code
+ * batched} = what a feed's fan-out does since ADR 7: the burst as one {@link FanoutBatch}, one
+ * shared chunk holding every event, one write and flush per connection. Divide the
  * time per op by {@code subscribers * burst} for the cost per delivered event.
  */
 @State(Scope.Benchmark)
@@ -62,7 +64,7 @@ public class FanoutBenchmark {
   @Param({"1", "8"})
   public int burst;
 
-  @Param({"vertx", "coalesced"})
+  @Param({"vertx", "coalesced", "batched"})
   public String mode;
 
   @Param({"true"})
@@ -94,7 +96,7 @@ public class FanoutBenchmark {
           context = vertx.getOrCreateContext();
           responses.add(r);
           ChunkWriter w = ChunkWriter.of(req);
-          if (w == null && "coalesced".equals(mode)) {
+          if (w == null && !"vertx".equals(mode)) {
             allIn.completeExceptionally(new IllegalStateException("ChunkWriter not applicable to this pipeline: "
                 + ((io.vertx.core.net.impl.ConnectionBase) req.connection()).channel().pipeline().names()
                 + " " + req.version() + " chunked=" + req.response().isChunked()));
@@ -159,6 +161,22 @@ public class FanoutBenchmark {
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     boolean coalesced = "coalesced".equals(mode);
+    if ("batched".equals(mode)) {
+      context.runOnContext(v -> {
+        FanoutBatch batch = new FanoutBatch();
+        for (StreamEvent e : events) {
+          batch.add(e);
+        }
+        for (int i = responses.size() - 1; i >= 0; i--) {
+          if (!writers.get(i).writeAndFlush(batch.chunk(WireFormat.SSE))) {
+            fallbacks++;
+          }
+        }
+        done.complete(null);
+      });
+      done.get(10, TimeUnit.SECONDS);
+      return fallbacks;
+    }
     context.runOnContext(v -> {
       for (StreamEvent e : events) {
         for (int i = responses.size() - 1; i >= 0; i--) {
