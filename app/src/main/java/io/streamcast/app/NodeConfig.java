@@ -105,9 +105,10 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     AuthSettings auth = auth(v);
     EdgeConfig edge = new EdgeConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.HTTP_PORT, true),
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
-        auth);
+        auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER));
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
-        integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS), auth);
+        integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS), auth,
+        notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
         bool(v, NodeFlag.METRICS_STREAM_LABELS));
@@ -151,6 +152,28 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
     }
+  }
+
+  private static int notNegative(Map<NodeFlag, String> v, NodeFlag f) {
+    int n = integer(v, f);
+    if (n < 0) {
+      throw new IllegalArgumentException(f.flag() + " must be 0 (no limit) or more, got " + n);
+    }
+    return n;
+  }
+
+  /**
+   * @return a warning for the log when a per-user limit is set while auth is off (without a token
+   *     there is no user to count, so the limit does nothing); null when there is nothing to say
+   */
+  public String perUserLimitsWarning() {
+    boolean limitSet = edge.maxConnectionsPerUser() > 0 || producer.maxPublishesPerSecondPerUser() > 0;
+    if (!limitSet || edge.auth().enabled()) {
+      return null;
+    }
+    return "per-user limits (" + NodeFlag.MAX_CONNECTIONS_PER_USER.flag() + ", "
+        + NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER.flag() + ") count users by their token's sub and need auth ("
+        + NodeFlag.JWT_SECRET.flag() + " or " + NodeFlag.JWT_PUBLIC_KEY.flag() + "): they are inactive on this node";
   }
 
   private static boolean bool(Map<NodeFlag, String> v, NodeFlag f) {

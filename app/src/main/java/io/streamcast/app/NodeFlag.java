@@ -29,6 +29,10 @@ enum NodeFlag {
   JWT_SECRET(null, "turns auth on: the HS256 secret subscribers' and publishers' JWTs are signed with "
       + "(prefer the environment variable: a flag shows in the process list)"),
   JWT_PUBLIC_KEY(null, "turns auth on: a PEM file with the RSA (RS256) or EC (ES256) public key JWTs are verified with"),
+  MAX_CONNECTIONS_PER_USER("0", "open streaming connections one user (the token's sub) may hold on this node before "
+      + "429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
+  MAX_PUBLISHES_PER_SECOND_PER_USER("0", "publishes per second (and burst) one user (the token's sub) may make on this "
+      + "node before 429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
   CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
 
   private final String defaultValue;

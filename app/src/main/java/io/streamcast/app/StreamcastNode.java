@@ -82,6 +82,10 @@ public final class StreamcastNode {
   }
 
   private Future<Void> deploy() {
+    String limitsWarning = config.perUserLimitsWarning();
+    if (limitsWarning != null) {
+      LOG.warning(limitsWarning);
+    }
     StreamInfo info = new StreamInfo(catalog, history);
     Future<Void> chain = Future.succeededFuture();
     if (config.producerRole()) {

@@ -62,7 +62,8 @@ class MetricsEndpointTest {
     for (String counter : List.of("streamcast_connections_opened_total", "streamcast_events_published_total",
         "streamcast_publish_failures_total", "streamcast_events_delivered_total", "streamcast_delivered_bytes_total",
         "streamcast_replays_total", "streamcast_replayed_events_total", "streamcast_gaps_total",
-        "streamcast_slow_consumer_catchups_total", "streamcast_slow_consumer_disconnects_total")) {
+        "streamcast_slow_consumer_catchups_total", "streamcast_slow_consumer_disconnects_total",
+        "streamcast_requests_refused_total")) {
       assertEquals(MetricType.COUNTER, scrape.family(counter).getType(), counter);
     }
     assertEquals(MetricType.GAUGE, scrape.family("streamcast_connections_active").getType());

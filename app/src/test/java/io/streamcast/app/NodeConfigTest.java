@@ -103,6 +103,33 @@ class NodeConfigTest {
             Map.of(NodeFlag.JWT_PUBLIC_KEY, privateFile.toString()), Map.of(), Map.of(), false)).getMessage());
   }
 
+  @Test
+  void perUserLimitsDefaultToOffAndANegativeOneIsAOneLineError() {
+    NodeConfig defaults = NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false);
+    assertEquals(0, defaults.edge().maxConnectionsPerUser());
+    assertEquals(0, defaults.producer().maxPublishesPerSecondPerUser());
+    NodeConfig set = NodeConfig.resolve(Map.of(NodeFlag.JWT_SECRET, "s3cret"),
+        Map.of("STREAMCAST_MAX_CONNECTIONS_PER_USER", "3"), Map.of("max-publishes-per-second-per-user", "7"), false);
+    assertEquals(3, set.edge().maxConnectionsPerUser());
+    assertEquals(7, set.producer().maxPublishesPerSecondPerUser());
+    assertEquals(null, set.perUserLimitsWarning(), "limits with auth on need no warning");
+
+    for (NodeFlag flag : List.of(NodeFlag.MAX_CONNECTIONS_PER_USER, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER)) {
+      String message = assertThrows(IllegalArgumentException.class,
+          () -> NodeConfig.resolve(Map.of(flag, "-1"), Map.of(), Map.of(), false)).getMessage();
+      assertEquals(flag.flag() + " must be 0 (no limit) or more, got -1", message);
+    }
+  }
+
+  @Test
+  void aPerUserLimitWithoutAuthIsAcceptedWithAWarning() {
+    NodeConfig c = NodeConfig.resolve(Map.of(NodeFlag.MAX_CONNECTIONS_PER_USER, "2"), Map.of(), Map.of(), false);
+    String warning = c.perUserLimitsWarning();
+    assertEquals(true, warning != null && warning.contains("need auth") && warning.contains("inactive")
+        && !warning.contains("\n"), "one line saying the limit is inactive: " + warning);
+    assertEquals(null, NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false).perUserLimitsWarning());
+  }
+
   private static String pem(String type, byte[] der) {
     return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
         + "\n-----END " + type + "-----\n";

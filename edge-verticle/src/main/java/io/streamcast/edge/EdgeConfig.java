@@ -11,9 +11,11 @@ import io.streamcast.core.AuthSettings;
  * @param maxConnections streaming connections this node accepts before answering 503
  * @param replayBatch events read from history per call while a subscriber catches up
  * @param auth the key subscribers' tokens are verified with, or {@link AuthSettings#OFF}
+ * @param maxConnectionsPerUser open streaming connections one user (a token's {@code sub}) may hold
+ *     on this node before {@code 429}; 0 for no limit. Only enforced with auth on
  */
 public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
-    AuthSettings auth) {
+    AuthSettings auth, int maxConnectionsPerUser) {
 
   /** Contract default heartbeat interval. */
   public static final int DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -25,6 +27,12 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
   /** Settings without auth. */
   public EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch) {
     this(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, AuthSettings.OFF);
+  }
+
+  /** Settings without a per-user connection limit. */
+  public EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
+      AuthSettings auth) {
+    this(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth, 0);
   }
 
   /** Validates every setting. */
@@ -40,6 +48,10 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
     }
     if (maxConnections < 1) {
       throw new IllegalArgumentException("max-connections must be positive, got " + maxConnections);
+    }
+    if (maxConnectionsPerUser < 0) {
+      throw new IllegalArgumentException("max-connections-per-user must be 0 (no limit) or more, got "
+          + maxConnectionsPerUser);
     }
     if (replayBatch < 1 || replayBatch > 1000) {
       throw new IllegalArgumentException("replay batch must be 1-1000 (Hazelcast's read limit), got " + replayBatch);

@@ -75,12 +75,13 @@ public final class EdgeVerticle extends VerticleBase {
     router.get("/streams/:stream/info").handler(ctx -> {
       String stream = StreamName.require(ctx.pathParam("stream"));
       access.check(ctx.request(), stream, StreamAccess.Action.SUBSCRIBE)
+          .onFailure(refusal -> meters.refusedIf(StreamcastMeters.Port.EDGE, refusal))
           .compose(grant -> info.describe(stream))
           .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
           .onFailure(ctx::fail);
     });
     router.get("/streams/:stream").handler(
-        new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access));
+        new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access, config.maxConnectionsPerUser()));
     extraRoutes.accept(router);
     // every path of the edge port is read-only
     ApiFailureHandler.answerUnmatched(router, path -> "GET");

@@ -24,10 +24,20 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   private final NodeReadiness readiness;
   private final int maxConnections;
   private final StreamAccess access;
+  /** Open streams per user on this node before 429; 0: no limit. Needs auth (the user is the token's sub). */
+  private final int maxConnectionsPerUser;
+  /** Seconds a client refused by the per-user limit is told to wait: one of its streams may end by then. */
+  static final int USER_LIMIT_RETRY_AFTER_SECONDS = 5;
 
   SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
       StreamAccess access) {
+    this(feeds, ledger, readiness, maxConnections, access, 0);
+  }
+
+  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
+      StreamAccess access, int maxConnectionsPerUser) {
     this.access = access;
+    this.maxConnectionsPerUser = access.enabled() ? maxConnectionsPerUser : 0;
     this.feeds = feeds;
     this.ledger = ledger;
     this.readiness = readiness;
@@ -55,10 +65,18 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         return;
       }
       if (granted.failed()) {
+        if (granted.cause() instanceof InvalidRequestException invalid) {
+          ledger.refused(invalid.error());
+        }
         ctx.fail(granted.cause());
         return;
       }
       long expiresAt = granted.result().expiresAtMillis();
+      String user = maxConnectionsPerUser > 0 ? granted.result().userKey() : null;
+      // checked before the feed is acquired too, so a client hammering at its limit costs no bus consumer
+      if (refusedOverUserLimit(user, response)) {
+        return;
+      }
       feeds.acquire(stream).onComplete(ar -> {
         if (response.closed()) {
           return;
@@ -67,31 +85,48 @@ final class SubscribeHandler implements Handler<RoutingContext> {
           ctx.fail(ar.cause());
           return;
         }
-        start(ar.result(), position, response, format, ctx.request(), expiresAt);
+        // again, now: the acquire is asynchronous, and other requests of the user may have opened
+        // meanwhile; from here to the subscription's opening nothing else runs on this loop
+        if (refusedOverUserLimit(user, response)) {
+          return;
+        }
+        start(ar.result(), position, response, format, ctx.request(), expiresAt, user);
       });
     });
   }
 
+  /** Answers 429 when {@code user} already holds the per-user limit of streams here; true when refused. */
+  private boolean refusedOverUserLimit(String user, HttpServerResponse response) {
+    if (user == null || ledger.connectionsOf(user) < maxConnectionsPerUser) {
+      return false;
+    }
+    ledger.refused(ApiError.RATE_LIMITED);
+    ApiError.RATE_LIMITED.send(response, "this user already has " + maxConnectionsPerUser
+        + " open streams on this node (the per-user limit, --max-connections-per-user " + maxConnectionsPerUser
+        + "); close one or retry later", USER_LIMIT_RETRY_AFTER_SECONDS);
+    return true;
+  }
+
   private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format,
-      HttpServerRequest request, long expiresAt) {
+      HttpServerRequest request, long expiresAt, String user) {
     long completed = feed.completedSeq();
     if (position instanceof ResumePosition.Latest) {
       if (completed >= 0) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger, request, expiresAt).startLive();
+        new Subscription(feed, response, format, ledger, request, expiresAt, user).startLive();
       }
     } else if (position instanceof ResumePosition.Earliest) {
-      new Subscription(feed, response, format, ledger, request, expiresAt).startReplay(0, false, null);
+      new Subscription(feed, response, format, ledger, request, expiresAt, user).startReplay(0, false, null);
     } else if (position instanceof ResumePosition.After after) {
       if (!after.id().epoch().equals(feed.epoch())) {
         // an id of an earlier history (the whole cluster restarted): say so, then replay all
-        new Subscription(feed, response, format, ledger, request, expiresAt)
+        new Subscription(feed, response, format, ledger, request, expiresAt, user)
             .startReplay(0, false, after.id().toString());
       } else if (completed >= 0 && after.id().seq() >= completed) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger, request, expiresAt)
+        new Subscription(feed, response, format, ledger, request, expiresAt, user)
             .startReplay(after.id().seq() + 1, true, null);
       }
     }

@@ -56,15 +56,18 @@ final class Subscription {
   private String closeReason = "client closed";
   /** When the client's access token expires (epoch millis); {@link Long#MAX_VALUE}: never. */
   private final long expiresAtMillis;
+  /** The user this connection counts against in the per-user limit; null: not counted. */
+  private final String user;
 
   Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
       HttpServerRequest request) {
-    this(feed, response, format, ledger, request, Long.MAX_VALUE);
+    this(feed, response, format, ledger, request, Long.MAX_VALUE, null);
   }
 
   Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
-      HttpServerRequest request, long expiresAtMillis) {
+      HttpServerRequest request, long expiresAtMillis, String user) {
     this.expiresAtMillis = expiresAtMillis;
+    this.user = user;
     this.request = request;
     this.feed = feed;
     this.response = response;
@@ -78,6 +81,11 @@ final class Subscription {
 
   String stream() {
     return feed.stream();
+  }
+
+  /** @return the user counted for this connection in the per-user limit, or null */
+  String user() {
+    return user;
   }
 
   /** New events only: joins the live set at once. */
@@ -347,6 +355,7 @@ final class Subscription {
     } else if (code.equals(TOKEN_EXPIRED)) {
       // no byte of the stream is out yet: a plain 401, so the client fetches a new token first
       ApiError.UNAUTHORIZED.send(response, message);
+      ledger.refused(ApiError.UNAUTHORIZED);
     } else {
       ApiError.UNAVAILABLE.send(response, message, 1);
     }

@@ -1,9 +1,12 @@
 package io.streamcast.edge;
 
+import io.streamcast.core.ApiError;
 import io.streamcast.core.StreamcastMeters;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -28,6 +31,11 @@ final class SubscriptionLedger {
   private final StreamcastMeters meters;
   private final Set<Subscription> open = new LinkedHashSet<>();
   /**
+   * Open subscriptions per user, for the per-user limit; only subscriptions with a user (auth on
+   * and a limit set) are counted, and a user leaves the map with their last close.
+   */
+  private final Map<String, Integer> perUser = new HashMap<>();
+  /**
    * Written to clients since the last {@link #report()}: every write adds here (two field
    * increments, on the event loop), and the shared, thread-safe meters are updated once per
    * fan-out, replay or second, never once per delivery.
@@ -43,6 +51,9 @@ final class SubscriptionLedger {
   void opened(Subscription s) {
     if (open.add(s)) {
       meters.connectionOpened(s.stream());
+      if (s.user() != null) {
+        perUser.merge(s.user(), 1, Integer::sum);
+      }
     }
   }
 
@@ -52,6 +63,10 @@ final class SubscriptionLedger {
     }
     report();
     meters.connectionClosed(s.stream());
+    if (s.user() != null) {
+      // every close path (client gone, drain, token expiry, completion, errors) ends here once
+      perUser.computeIfPresent(s.user(), (u, n) -> n > 1 ? n - 1 : null);
+    }
     if (s.closeReason().startsWith(SLOW_CONSUMER_REASON)) {
       meters.slowConsumerDisconnect();
     }
@@ -132,6 +147,21 @@ final class SubscriptionLedger {
 
   int connections() {
     return open.size();
+  }
+
+  /** @return open subscriptions counted under {@code user} on this node */
+  int connectionsOf(String user) {
+    return perUser.getOrDefault(user, 0);
+  }
+
+  /** @return users with at least one counted subscription open */
+  int usersWithConnections() {
+    return perUser.size();
+  }
+
+  /** A request on the edge port was refused with {@code reason} (counted if it is a refusal reason). */
+  void refused(ApiError reason) {
+    meters.refused(StreamcastMeters.Port.EDGE, reason);
   }
 
   /**

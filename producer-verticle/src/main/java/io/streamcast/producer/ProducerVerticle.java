@@ -53,7 +53,7 @@ public final class ProducerVerticle extends VerticleBase {
   public Future<?> start() {
     routes = new PublishRoutes(publisher, info, config.maxDataBytes(),
         () -> readiness == null || readiness.state() != NodeReadiness.State.DRAINING,
-        StreamAccess.create(vertx, config.auth()));
+        StreamAccess.create(vertx, config.auth()), config.maxPublishesPerSecondPerUser());
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.bindHost()).setPort(config.publishPort()))
         .requestHandler(routes.router(vertx))
         .listen()

@@ -7,6 +7,8 @@ import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
+import io.streamcast.core.StreamcastMeters;
+import io.streamcast.core.UserRateLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -40,6 +42,9 @@ public final class PublishRoutes {
   private final int maxDataBytes;
   private final BooleanSupplier accepting;
   private final StreamAccess access;
+  /** Per-user publish rate on this node; null without auth or without a limit. */
+  private final UserRateLimiter rateLimiter;
+  private final int maxPublishesPerSecondPerUser;
   /** Publishes and completions accepted but not answered yet: a drain waits for them. */
   private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -72,6 +77,25 @@ public final class PublishRoutes {
    */
   public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting,
       StreamAccess access) {
+    this(publisher, info, maxDataBytes, accepting, access, 0);
+  }
+
+  /**
+   * @param publisher appends and publishes; its meters also count this port's refusals
+   * @param info stream info documents
+   * @param maxDataBytes largest accepted body
+   * @param accepting false once the node drains (see above)
+   * @param access who may publish on which stream; null for no auth
+   * @param maxPublishesPerSecondPerUser publishes and completes per second (and burst) per user on
+   *     this node before {@code 429}; 0 for no limit; ignored without auth (there is no user)
+   */
+  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting,
+      StreamAccess access, int maxPublishesPerSecondPerUser) {
+    boolean limited = access != null && access.enabled() && maxPublishesPerSecondPerUser > 0;
+    this.maxPublishesPerSecondPerUser = limited ? maxPublishesPerSecondPerUser : 0;
+    // one limiter per routes instance, safe from any thread: the producer verticle is deployed once
+    // per node, so this is the node's single limiter
+    this.rateLimiter = limited ? new UserRateLimiter(maxPublishesPerSecondPerUser) : null;
     this.access = access;
     this.publisher = publisher;
     this.info = info;
@@ -176,12 +200,24 @@ public final class PublishRoutes {
     }
     access.check(request, stream, action).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.next();
+        int retryAfter = rateLimiter == null ? 0 : rateLimiter.tryAcquire(ar.result().userKey());
+        if (retryAfter == 0) {
+          ctx.next();
+          return;
+        }
+        if (paused) {
+          request.resume();
+        }
+        publisher.meters().refused(StreamcastMeters.Port.PUBLISH, ApiError.RATE_LIMITED);
+        ApiError.RATE_LIMITED.send(ctx.response(), "this user may publish at most " + maxPublishesPerSecondPerUser
+            + " events a second on this node (the per-user limit, --max-publishes-per-second-per-user "
+            + maxPublishesPerSecondPerUser + "); retry in " + retryAfter + " s", retryAfter);
         return;
       }
       if (paused) {
         request.resume();
       }
+      publisher.meters().refusedIf(StreamcastMeters.Port.PUBLISH, ar.cause());
       ctx.fail(ar.cause());
     });
   }
@@ -189,7 +225,8 @@ public final class PublishRoutes {
   private void info(RoutingContext ctx) {
     String stream = StreamName.require(ctx.pathParam("stream"));
     Future<?> granted = access == null ? Future.succeededFuture()
-        : access.check(ctx.request(), stream, StreamAccess.Action.PUBLISH, StreamAccess.Action.SUBSCRIBE);
+        : access.check(ctx.request(), stream, StreamAccess.Action.PUBLISH, StreamAccess.Action.SUBSCRIBE)
+            .onFailure(refusal -> publisher.meters().refusedIf(StreamcastMeters.Port.PUBLISH, refusal));
     granted.compose(g -> info.describe(stream))
         .onSuccess(doc -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(doc.encode()))
         .onFailure(ctx::fail);

@@ -63,6 +63,11 @@ public final class StreamPublisher {
     StreamEventCodec.register(vertx);
   }
 
+  /** @return the meters this publisher reports to (the publish port counts its refusals there too) */
+  public StreamcastMeters meters() {
+    return meters;
+  }
+
   /** Publishes a {@code message} event. */
   public Future<PublishedEvent> publish(String stream, String data) {
     return publish(stream, EventType.MESSAGE, data.getBytes(StandardCharsets.UTF_8), null);

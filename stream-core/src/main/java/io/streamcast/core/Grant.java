@@ -12,4 +12,18 @@ public record Grant(String subject, long expiresAtMillis) {
 
   /** The grant of every request while auth is off. */
   public static final Grant OPEN = new Grant(null, Long.MAX_VALUE);
+
+  /**
+   * The bucket a token without a {@code sub} is counted in by per-user limits: such tokens cannot
+   * be told apart, so they share one limit rather than escaping it.
+   */
+  public static final String ANONYMOUS_USER = "";
+
+  /**
+   * @return the key per-user limits count this caller under: its {@code sub}, or {@link
+   *     #ANONYMOUS_USER} for a token without one (an empty {@code sub} lands there too)
+   */
+  public String userKey() {
+    return subject == null ? ANONYMOUS_USER : subject;
+  }
 }

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * unbounded, and one series per stream per node can swamp a Prometheus server.
  */
 public final class StreamcastMeters {
+
+  /** The port a request was refused on: the {@code port} tag of {@code streamcast.requests.refused}. */
+  public enum Port {
+    /** The edge port: subscribe and stream info. */
+    EDGE("edge"),
+    /** The publish port: publish, complete and stream info. */
+    PUBLISH("publish");
+
+    private final String tag;
+
+    Port(String tag) {
+      this.tag = tag;
+    }
+
+    /** @return the tag value */
+    public String tag() {
+      return tag;
+    }
+  }
+
+  /** The refusals counted by {@code streamcast.requests.refused}: its {@code reason} tag is the error code. */
+  private static final Set<ApiError> REFUSALS = Set.of(ApiError.UNAUTHORIZED, ApiError.FORBIDDEN, ApiError.RATE_LIMITED);
 
   /**
    * Latency histogram bucket bounds: fine where a healthy cluster lives (a few ms), coarse up to
@@ -49,6 +73,8 @@ public final class StreamcastMeters {
   private final Counter slowDisconnects;
   private final Timer publishLatency;
   private final Timer endToEndLatency;
+  /** Registered up front for every port and reason, so each series reads 0 before its first refusal. */
+  private final Map<Port, Map<ApiError, Counter>> refused = new EnumMap<>(Port.class);
 
   /**
    * @param registry the node's registry (never a global one: several nodes may share a JVM)
@@ -90,6 +116,16 @@ public final class StreamcastMeters {
     endToEndLatency = latency("streamcast.end.to.end.latency",
         "Time from the producer accepting an event to this node having written it to its live clients"
             + " (once per event per node, when its fan-out ends)");
+    for (Port port : Port.values()) {
+      Map<ApiError, Counter> byReason = new EnumMap<>(ApiError.class);
+      for (ApiError reason : REFUSALS) {
+        byReason.put(reason, Counter.builder("streamcast.requests.refused")
+            .description("Requests refused before any work: no or bad token (unauthorized), token not allowed on"
+                + " the stream (forbidden), per-user limit reached (rate_limited)")
+            .tag("port", port.tag()).tag("reason", reason.code()).register(registry));
+      }
+      refused.put(port, byReason);
+    }
   }
 
   /** @return meters kept in a private in-memory registry: for code that runs without a node's registry */
@@ -134,6 +170,35 @@ public final class StreamcastMeters {
   /** A publish call failed. */
   public void publishFailed() {
     publishFailures.increment();
+  }
+
+  // ---- either port
+
+  /**
+   * A request was refused on {@code port}. Only {@code unauthorized}, {@code forbidden} and
+   * {@code rate_limited} are counted (a fixed set of tag values); other errors are ignored.
+   */
+  public void refused(Port port, ApiError reason) {
+    Counter c = refused.get(port).get(reason);
+    if (c != null) {
+      c.increment();
+    }
+  }
+
+  /**
+   * Counts {@code failure} as a refusal on {@code port} when it is an {@link
+   * InvalidRequestException} of a counted reason (what {@link StreamAccess#check} fails with).
+   */
+  public void refusedIf(Port port, Throwable failure) {
+    if (failure instanceof InvalidRequestException invalid) {
+      refused(port, invalid.error());
+    }
+  }
+
+  /** @return requests refused on {@code port} with {@code reason} since start */
+  public double refusedTotal(Port port, ApiError reason) {
+    Counter c = refused.get(port).get(reason);
+    return c == null ? 0 : c.count();
   }
 
   // ---- edge side

@@ -1,0 +1,350 @@
+package io.streamcast.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamcast.client.SseEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.hawkular.agent.prometheus.types.Counter;
+import org.hawkular.agent.prometheus.types.Metric;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The contract's {@code 429}: per-user limits on a real node with auth on, over real sockets.
+ * Streaming connections per user ({@code --max-connections-per-user 2}) and publishes per second
+ * per user ({@code --max-publishes-per-second-per-user 5}), what a refused client sees (status,
+ * JSON, {@code Retry-After}), that one user's limit does not touch another's, that a closed
+ * stream gives its slot back, that a refused publish never reaches history, and that {@code
+ * streamcast_requests_refused_total} counts every refusal with its port and reason.
+ */
+@ExtendWith(VertxExtension.class)
+class UserLimitsTest {
+
+  private static final String SECRET = "user-limits-secret-of-a-reasonable-length-0123";
+  private static final String REFUSED = "streamcast_requests_refused_total";
+
+  private static TestCluster cluster;
+  private HttpClient http;
+  private JWTAuth signer;
+  private String edge;
+  private String pub;
+
+  @BeforeAll
+  static void startNode() {
+    cluster = TestCluster.start(1, Map.of(NodeFlag.JWT_SECRET, SECRET,
+        NodeFlag.MAX_CONNECTIONS_PER_USER, "2",
+        NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER, "5"));
+  }
+
+  @AfterAll
+  static void stopNode() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @BeforeEach
+  void client(Vertx vertx) {
+    http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
+    signer = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    edge = cluster.edge(0);
+    pub = cluster.publish(0);
+  }
+
+  /** A token of {@code sub} (none when null) that may subscribe to and publish on every stream. */
+  private String token(String sub) {
+    JsonObject claims = new JsonObject().put("sub_streams", new JsonArray().add("*"))
+        .put("pub_streams", new JsonArray().add("*"));
+    if (sub != null) {
+      claims.put("sub", sub);
+    }
+    return signer.generateToken(claims, new JWTOptions().setExpiresInSeconds(60));
+  }
+
+  private static Map<String, String> bearer(String token) {
+    return Map.of("Authorization", "Bearer " + token, "Content-Type", "text/plain");
+  }
+
+  private Future<SseProbe> subscribe(Vertx vertx, String token, String stream) {
+    return SseProbe.open(vertx, http, edge + "/streams/" + stream, Map.of("Authorization", "Bearer " + token));
+  }
+
+  private Future<Publishing.Answer> publishAs(String token, String stream, String data) {
+    return Publishing.post(http, pub + "/streams/" + stream, Buffer.buffer(data), bearer(token));
+  }
+
+  /** A GET whose JSON error body (if any) is read: what a refused subscriber gets. */
+  private Future<Publishing.Answer> getAs(String url, Map<String, String> headers) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
+    headers.forEach(options::addHeader);
+    return http.request(options).compose(req -> req.send())
+        .compose(resp -> resp.statusCode() == 200 && !"application/json".equals(resp.getHeader("Content-Type"))
+            // a stream that started: close it, only its status matters to the caller
+            ? Future.succeededFuture(new Publishing.Answer(200, new JsonObject(), resp.headers()))
+                .onComplete(x -> resp.request().connection().close())
+            : resp.body().map(b -> new Publishing.Answer(resp.statusCode(),
+                "application/json".equals(resp.getHeader("Content-Type")) ? new JsonObject(b) : new JsonObject(),
+                resp.headers())));
+  }
+
+  private static void assertRateLimited(Publishing.Answer a, String limitFlag) {
+    assertEquals(429, a.status(), () -> "status; body " + a.body());
+    assertEquals("rate_limited", a.body().getString("error"), () -> "error code; body " + a.body());
+    String message = a.body().getString("message", "");
+    assertTrue(message.contains(limitFlag), () -> "the message names the limit: " + message);
+    String retryAfter = a.headers().get("Retry-After");
+    assertNotNull(retryAfter, "Retry-After on a 429");
+    assertTrue(Integer.parseInt(retryAfter) >= 1, "Retry-After: " + retryAfter);
+  }
+
+  /** {@code streamcast_requests_refused_total{port,reason}} of the node, scraped off the event loop. */
+  private static Future<Double> refused(Vertx vertx, String port, String reason) {
+    return vertx.executeBlocking(() -> {
+      double sum = 0;
+      int series = 0;
+      for (Metric m : PrometheusText.scrape(cluster.edge(0)).family(REFUSED).getMetrics()) {
+        if (port.equals(m.getLabels().get("port")) && reason.equals(m.getLabels().get("reason"))) {
+          sum += ((Counter) m).getValue();
+          series++;
+        }
+      }
+      if (series != 1) {
+        throw new AssertionError("expected one " + REFUSED + " series for port=" + port + " reason=" + reason
+            + ", found " + series);
+      }
+      return sum;
+    });
+  }
+
+  /** Retries a subscription every 50 ms while it is refused with 429, for up to {@code millis}. */
+  private Future<SseProbe> subscribeOnceReleased(Vertx vertx, String token, String stream, long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    Promise<SseProbe> result = Promise.promise();
+    attempt(vertx, token, stream, deadline, result);
+    return result.future();
+  }
+
+  private void attempt(Vertx vertx, String token, String stream, long deadline, Promise<SseProbe> result) {
+    subscribe(vertx, token, stream).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().status() == 429 && System.currentTimeMillis() < deadline) {
+        ar.result().close();
+        vertx.setTimer(50, id -> attempt(vertx, token, stream, deadline, result));
+      } else {
+        result.handle(ar);
+      }
+    });
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void thirdStreamOfAUserIs429UntilOneCloses(Vertx vertx, VertxTestContext ctx) {
+    String stream = "limits.conns";
+    String alice = token("alice");
+    String bob = token("bob");
+    String writer = token("writer");
+    List<SseProbe> open = new ArrayList<>();
+    refused(vertx, "edge", "rate_limited").compose(before ->
+        // an SSE and an NDJSON stream: both are streaming connections and both count
+        subscribe(vertx, alice, stream)
+            .compose(first -> SseProbe.open(vertx, http, edge + "/streams/" + stream,
+                    Map.of("Authorization", "Bearer " + alice, "Accept", "application/x-ndjson"))
+                .map(second -> List.of(first, second)))
+            .compose(alices -> {
+              open.addAll(alices);
+              ctx.verify(() -> {
+                assertEquals(200, alices.get(0).status(), alices.get(0).raw());
+                assertEquals(200, alices.get(1).status(), alices.get(1).raw());
+              });
+              return getAs(edge + "/streams/" + stream, Map.of("Authorization", "Bearer " + alice));
+            })
+            .compose(third -> {
+              ctx.verify(() -> {
+                assertRateLimited(third, "--max-connections-per-user 2");
+                assertEquals("5", third.headers().get("Retry-After"));
+              });
+              // another user is not affected by alice's limit
+              return subscribe(vertx, bob, stream);
+            })
+            .compose(bobs -> {
+              open.add(bobs);
+              ctx.verify(() -> assertEquals(200, bobs.status(), bobs.raw()));
+              return refused(vertx, "edge", "rate_limited").map(after -> {
+                ctx.verify(() -> assertEquals(before + 1, after, "one refusal counted on the edge"));
+                return bobs;
+              });
+            })
+            .compose(bobs -> {
+              // alice leaves one stream: the server sees the close and gives the slot back
+              open.get(0).close();
+              return subscribeOnceReleased(vertx, alice, stream, 5_000);
+            })
+            .compose(again -> {
+              open.add(again);
+              ctx.verify(() -> assertEquals(200, again.status(), "alice's stream after closing one: " + again.raw()));
+              // the streams that were let in are real streams: an event reaches them
+              return publishAs(writer, stream, "after the limit").compose(a -> {
+                ctx.verify(() -> assertEquals(201, a.status(), a.body().encode()));
+                return Future.all(again.awaitDataEvents(1, 5_000), open.get(2).awaitDataEvents(1, 5_000));
+              });
+            }))
+        .onComplete(ctx.succeeding(events -> ctx.verify(() -> {
+          assertEquals("after the limit", events.<List<SseEvent>>resultAt(0).get(0).data());
+          assertEquals("after the limit", events.<List<SseEvent>>resultAt(1).get(0).data());
+          open.forEach(SseProbe::close);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void tokensWithoutSubShareOneAnonymousLimit(Vertx vertx, VertxTestContext ctx) {
+    String stream = "limits.anonymous";
+    // two distinct tokens without sub (different expiry, so different strings): one bucket
+    String first = token(null);
+    String second = signer.generateToken(new JsonObject().put("sub_streams", new JsonArray().add("*")),
+        new JWTOptions().setExpiresInSeconds(120));
+    List<SseProbe> open = new ArrayList<>();
+    subscribe(vertx, first, stream)
+        .compose(a -> {
+          open.add(a);
+          return subscribe(vertx, second, stream);
+        })
+        .compose(b -> {
+          open.add(b);
+          return getAs(edge + "/streams/" + stream, Map.of("Authorization", "Bearer " + second));
+        })
+        .onComplete(ctx.succeeding(third -> ctx.verify(() -> {
+          assertEquals(200, open.get(0).status(), open.get(0).raw());
+          assertEquals(200, open.get(1).status(), open.get(1).raw());
+          assertRateLimited(third, "--max-connections-per-user");
+          open.forEach(SseProbe::close);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void sixthPublishInASecondIs429AndNeverReachesHistory(Vertx vertx, VertxTestContext ctx) {
+    String stream = "limits.publish";
+    String alice = token("alice.publisher");
+    String bob = token("bob.publisher");
+    Set<String> accepted = new HashSet<>();
+    refused(vertx, "publish", "rate_limited").compose(before -> {
+      // fired together, so all six reach the bucket well within the 200 ms one token takes to refill
+      List<Future<Publishing.Answer>> burst = new ArrayList<>();
+      for (int i = 1; i <= 6; i++) {
+        burst.add(publishAs(alice, stream, "alice " + i));
+      }
+      return Future.all(burst).compose(all -> {
+        List<Publishing.Answer> answers = all.list();
+        ctx.verify(() -> {
+          List<Integer> statuses = answers.stream().map(Publishing.Answer::status).sorted().collect(Collectors.toList());
+          assertEquals(List.of(201, 201, 201, 201, 201, 429), statuses, () -> "answers: " + answers);
+          for (int i = 0; i < answers.size(); i++) {
+            if (answers.get(i).status() == 429) {
+              assertRateLimited(answers.get(i), "--max-publishes-per-second-per-user 5");
+            } else {
+              accepted.add("alice " + (i + 1));
+            }
+          }
+        });
+        return publishAs(bob, stream, "bob 1");
+      }).compose(bobs -> {
+        ctx.verify(() -> assertEquals(201, bobs.status(), "another user's bucket is its own: " + bobs.body()));
+        accepted.add("bob 1");
+        return refused(vertx, "publish", "rate_limited");
+      }).map(after -> {
+        ctx.verify(() -> assertEquals(before + 1, after, "one refusal counted on the publish port"));
+        return null;
+      });
+    }).compose(v -> {
+      Promise<Void> waited = Promise.promise();
+      // 5 a second refills one token per 200 ms: after 1.2 s the bucket is full again
+      vertx.setTimer(1_200, id -> waited.complete());
+      return waited.future();
+    }).compose(v -> publishAs(alice, stream, "alice later"))
+        .compose(later -> {
+          ctx.verify(() -> assertEquals(201, later.status(), "alice after the refill: " + later.body()));
+          accepted.add("alice later");
+          return getAs(edge + "/streams/" + stream + "/info", Map.of("Authorization", "Bearer " + bob));
+        })
+        .compose(info -> {
+          ctx.verify(() -> assertEquals(7L, info.body().getLong("retained"), "the refused publish is not in history: "
+              + info.body()));
+          return subscribeEarliest(vertx, bob, stream);
+        })
+        .onComplete(ctx.succeeding(events -> ctx.verify(() -> {
+          assertEquals(accepted, events.stream().map(SseEvent::data).collect(Collectors.toSet()),
+              "history holds exactly the accepted publishes");
+          ctx.completeNow();
+        })));
+  }
+
+  /** Reads the stream's whole history (7 events) as a subscriber would. */
+  private Future<List<SseEvent>> subscribeEarliest(Vertx vertx, String token, String stream) {
+    return SseProbe.open(vertx, http, edge + "/streams/" + stream + "?from=earliest",
+            Map.of("Authorization", "Bearer " + token))
+        .compose(p -> p.awaitDataEvents(7, 5_000).onComplete(x -> p.close()));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void unauthorizedAndForbiddenAreCountedPerPort(Vertx vertx, VertxTestContext ctx) {
+    String readOnly = signer.generateToken(new JsonObject().put("sub", "reader")
+        .put("sub_streams", new JsonArray().add("limits.*")), new JWTOptions().setExpiresInSeconds(60));
+    Future.all(refused(vertx, "edge", "unauthorized"), refused(vertx, "publish", "forbidden"),
+            refused(vertx, "edge", "forbidden"), refused(vertx, "publish", "unauthorized"))
+        .compose(before -> Future.all(
+                getAs(edge + "/streams/limits.metrics", Map.of()),
+                getAs(edge + "/streams/other.metrics", Map.of("Authorization", "Bearer " + readOnly)),
+                publishAs(readOnly, "limits.metrics", "not allowed"))
+            .compose(answers -> {
+              ctx.verify(() -> {
+                assertEquals(401, answers.<Publishing.Answer>resultAt(0).status());
+                assertEquals(403, answers.<Publishing.Answer>resultAt(1).status());
+                assertEquals(403, answers.<Publishing.Answer>resultAt(2).status());
+              });
+              return Future.all(refused(vertx, "edge", "unauthorized"), refused(vertx, "publish", "forbidden"),
+                  refused(vertx, "edge", "forbidden"), refused(vertx, "publish", "unauthorized"));
+            })
+            .map(after -> {
+              ctx.verify(() -> {
+                assertEquals(before.<Double>resultAt(0) + 1, after.<Double>resultAt(0), "edge unauthorized");
+                assertEquals(before.<Double>resultAt(1) + 1, after.<Double>resultAt(1), "publish forbidden");
+                assertEquals(before.<Double>resultAt(2) + 1, after.<Double>resultAt(2), "edge forbidden");
+                assertEquals(before.<Double>resultAt(3), after.<Double>resultAt(3), "publish unauthorized: none");
+              });
+              return after;
+            }))
+        .onComplete(ctx.succeeding(after -> ctx.completeNow()));
+  }
+}
