@@ -253,29 +253,39 @@ class UserLimitsTest {
 
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-  void sixthPublishInASecondIs429AndNeverReachesHistory(Vertx vertx, VertxTestContext ctx) {
+  void publishesBeyondTheBucketAre429AndNeverReachHistory(Vertx vertx, VertxTestContext ctx) {
     String stream = "limits.publish";
     String alice = token("alice.publisher");
     String bob = token("bob.publisher");
     Set<String> accepted = new HashSet<>();
+    int[] limited = new int[1];
     refused(vertx, "publish", "rate_limited").compose(before -> {
-      // fired together, so all six reach the bucket well within the 200 ms one token takes to refill
+      // 20 fired together: the bucket holds 5 and refills one per 200 ms, so however slow the machine
+      // is, no more than 5 + (elapsed / 200 ms) can pass, and all 20 only if they took 3 s to arrive
+      int fired = 20;
+      long started = System.nanoTime();
       List<Future<Publishing.Answer>> burst = new ArrayList<>();
-      for (int i = 1; i <= 6; i++) {
+      for (int i = 1; i <= fired; i++) {
         burst.add(publishAs(alice, stream, "alice " + i));
       }
       return Future.all(burst).compose(all -> {
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
         List<Publishing.Answer> answers = all.list();
         ctx.verify(() -> {
-          List<Integer> statuses = answers.stream().map(Publishing.Answer::status).sorted().collect(Collectors.toList());
-          assertEquals(List.of(201, 201, 201, 201, 201, 429), statuses, () -> "answers: " + answers);
+          int ok = 0;
           for (int i = 0; i < answers.size(); i++) {
             if (answers.get(i).status() == 429) {
               assertRateLimited(answers.get(i), "--max-publishes-per-second-per-user 5");
+              limited[0]++;
             } else {
+              assertEquals(201, answers.get(i).status(), () -> "answers: " + answers);
               accepted.add("alice " + (i + 1));
+              ok++;
             }
           }
+          assertTrue(ok >= 5, "the burst of 5 passes: " + ok);
+          assertTrue(ok <= 5 + elapsedMillis / 200 + 1, ok + " passed in " + elapsedMillis + " ms: more than the bucket allows");
+          assertTrue(limited[0] >= 1, "some of " + fired + " publishes in " + elapsedMillis + " ms were refused");
         });
         return publishAs(bob, stream, "bob 1");
       }).compose(bobs -> {
@@ -283,7 +293,7 @@ class UserLimitsTest {
         accepted.add("bob 1");
         return refused(vertx, "publish", "rate_limited");
       }).map(after -> {
-        ctx.verify(() -> assertEquals(before + 1, after, "one refusal counted on the publish port"));
+        ctx.verify(() -> assertEquals(before + limited[0], after, "every refusal counted on the publish port"));
         return null;
       });
     }).compose(v -> {
@@ -298,9 +308,9 @@ class UserLimitsTest {
           return getAs(edge + "/streams/" + stream + "/info", Map.of("Authorization", "Bearer " + bob));
         })
         .compose(info -> {
-          ctx.verify(() -> assertEquals(7L, info.body().getLong("retained"), "the refused publish is not in history: "
-              + info.body()));
-          return subscribeEarliest(vertx, bob, stream);
+          ctx.verify(() -> assertEquals((long) accepted.size(), info.body().getLong("retained"),
+              "the refused publishes are not in history: " + info.body()));
+          return subscribeEarliest(vertx, bob, stream, accepted.size());
         })
         .onComplete(ctx.succeeding(events -> ctx.verify(() -> {
           assertEquals(accepted, events.stream().map(SseEvent::data).collect(Collectors.toSet()),
@@ -309,11 +319,11 @@ class UserLimitsTest {
         })));
   }
 
-  /** Reads the stream's whole history (7 events) as a subscriber would. */
-  private Future<List<SseEvent>> subscribeEarliest(Vertx vertx, String token, String stream) {
+  /** Reads the stream's whole history ({@code count} events) as a subscriber would. */
+  private Future<List<SseEvent>> subscribeEarliest(Vertx vertx, String token, String stream, int count) {
     return SseProbe.open(vertx, http, edge + "/streams/" + stream + "?from=earliest",
             Map.of("Authorization", "Bearer " + token))
-        .compose(p -> p.awaitDataEvents(7, 5_000).onComplete(x -> p.close()));
+        .compose(p -> p.awaitDataEvents(count, 5_000).onComplete(x -> p.close()));
   }
 
   @Test
