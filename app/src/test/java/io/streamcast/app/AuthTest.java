@@ -13,9 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -121,13 +119,9 @@ class AuthTest {
   }
 
   private Future<Publishing.Answer> getAs(String url, Map<String, String> headers) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
-    headers.forEach(options::addHeader);
-    return http.request(options).compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new Publishing.Answer(resp.statusCode(),
-            b.length() == 0 || !"application/json".equals(resp.getHeader("Content-Type")) ? new JsonObject()
-                : new JsonObject(b), resp.headers())));
+    return Publishing.get(http, url, headers);
   }
+
 
   private static void assertRefused(Publishing.Answer a, int status, String code) {
     assertEquals(status, a.status(), () -> "status; body " + a.body());

@@ -372,7 +372,9 @@ class ClusteredStreamingTest {
           p.resume();
           return p.awaitCondition(() -> !p.dataEvents().isEmpty()
                   && p.dataEvents().get(p.dataEvents().size() - 1).id().equals(pl.getValue()),
-              30_000, () -> "last event never arrived; got " + p.dataEvents().size()).map(p);
+              // the 4 KiB receive window makes the catch-up of ~4 MB of history slow on purpose: it
+              // takes about 28 s here, so allow well over that before calling it lost
+              75_000, () -> "last event never arrived; got " + p.dataEvents().size()).map(p);
         })
         .compose(p -> Publishing.publishSequence(http, pubA, stream, "live", 0, 3, "")
             .compose(v -> p.awaitDataEvents(0, 1))

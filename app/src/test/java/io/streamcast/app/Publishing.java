@@ -38,6 +38,22 @@ final class Publishing {
     return request(client, HttpMethod.GET, url);
   }
 
+  /**
+   * A GET with headers whose JSON body (if any) is read: what a refused client gets. A stream that
+   * started instead (200, not JSON) is closed at once; only its status matters to the caller.
+   */
+  static Future<Answer> get(HttpClient client, String url, Map<String, String> headers) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
+    headers.forEach(options::addHeader);
+    return client.request(options).compose(req -> req.send())
+        .compose(resp -> resp.statusCode() == 200 && !"application/json".equals(resp.getHeader("Content-Type"))
+            ? Future.succeededFuture(new Answer(200, new JsonObject(), resp.headers()))
+                .onComplete(x -> resp.request().connection().close())
+            : resp.body().map(b -> new Answer(resp.statusCode(),
+                "application/json".equals(resp.getHeader("Content-Type")) ? new JsonObject(b) : new JsonObject(),
+                resp.headers())));
+  }
+
   /** A request without a body, with any method. */
   static Future<Answer> request(HttpClient client, HttpMethod method, String url) {
     return client.request(new RequestOptions().setMethod(method).setAbsoluteURI(url))

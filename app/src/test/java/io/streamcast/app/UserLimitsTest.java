@@ -10,9 +10,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -102,19 +100,10 @@ class UserLimitsTest {
     return Publishing.post(http, pub + "/streams/" + stream, Buffer.buffer(data), bearer(token));
   }
 
-  /** A GET whose JSON error body (if any) is read: what a refused subscriber gets. */
   private Future<Publishing.Answer> getAs(String url, Map<String, String> headers) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
-    headers.forEach(options::addHeader);
-    return http.request(options).compose(req -> req.send())
-        .compose(resp -> resp.statusCode() == 200 && !"application/json".equals(resp.getHeader("Content-Type"))
-            // a stream that started: close it, only its status matters to the caller
-            ? Future.succeededFuture(new Publishing.Answer(200, new JsonObject(), resp.headers()))
-                .onComplete(x -> resp.request().connection().close())
-            : resp.body().map(b -> new Publishing.Answer(resp.statusCode(),
-                "application/json".equals(resp.getHeader("Content-Type")) ? new JsonObject(b) : new JsonObject(),
-                resp.headers())));
+    return Publishing.get(http, url, headers);
   }
+
 
   private static void assertRateLimited(Publishing.Answer a, String limitFlag) {
     assertEquals(429, a.status(), () -> "status; body " + a.body());
