@@ -83,9 +83,6 @@ public final class HazelcastMemberConfig {
         .setBackupCount(1)
         .setNearCacheConfig(new NearCacheConfig(StreamCatalog.MAP)
             .setInMemoryFormat(InMemoryFormat.OBJECT)
-            // also the streams this member owns: without it every publish of a locally owned stream
-            // read its meta through the partition thread (a thread hop, ~0.2 ms on the publish path)
-            .setCacheLocalEntries(true)
             .setInvalidateOnChange(true)));
     config.addMapConfig(new MapConfig(IdempotencyLedger.MAP).setBackupCount(1));
     return config;
