@@ -241,6 +241,37 @@ class ClusteredStreamingTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void publishingAfterACompleteIsRefusedOnEveryNodeAtOnce(Vertx vertx, VertxTestContext ctx) {
+    // both nodes have read the stream's meta (each published on it), so whichever does not own it
+    // holds it in its near cache: the complete made on one node must reach the other's cache
+    // before the next publish there, not whenever a batch of invalidations happens to be sent
+    List<String> streams = List.of("done-1", "done-2", "done-3", "done-4");
+    Future<Void> chain = Future.succeededFuture();
+    List<Publishing.Answer> late = new ArrayList<>();
+    for (String stream : streams) {
+      chain = chain
+          .compose(v -> Publishing.publish(http, pubA, stream, "a"))
+          .compose(v -> Publishing.publish(http, pubB, stream, "b"))
+          .compose(v -> Publishing.post(http, pubB + "/streams/" + stream + "/complete", Buffer.buffer(), Map.of()))
+          .compose(v -> vertx.timer(300))
+          .compose(v -> Future.all(Publishing.publish(http, pubA, stream, "late on A"),
+              Publishing.publish(http, pubB, stream, "late on B")))
+          .map(all -> {
+            late.addAll(all.<Publishing.Answer>list());
+            return null;
+          });
+    }
+    chain.onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+      for (Publishing.Answer a : late) {
+        assertEquals(409, a.status(), "a publish 300 ms after the complete: " + a.body());
+        assertEquals("stream_completed", a.body().getString("error"));
+      }
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void completeReachesLiveAndResumingClientsAndLaterRequestsGet204(Vertx vertx, VertxTestContext ctx) {
     String stream = "job-7";
     List<String> ids = new ArrayList<>();

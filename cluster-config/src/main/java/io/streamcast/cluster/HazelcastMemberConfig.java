@@ -47,6 +47,10 @@ public final class HazelcastMemberConfig {
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(settings.maxNoHeartbeatSeconds()));
     // the node drains first (SSE clients told to resume elsewhere), then leaves: Hazelcast's own
     // shutdown hook would pull the member out from under the drain
+    // near-cache invalidations go out as they happen instead of in batches (default: up to 10 s
+    // later): the stream catalog is the only near-cached map, it changes rarely, and a member that
+    // missed a 'complete' for seconds answered publishes with 201 instead of 409 stream_completed
+    config.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "30");
 
