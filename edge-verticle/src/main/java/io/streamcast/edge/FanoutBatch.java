@@ -33,10 +33,6 @@ final class FanoutBatch {
     events.add(e);
   }
 
-  boolean isEmpty() {
-    return events.isEmpty();
-  }
-
   int size() {
     return events.size();
   }
