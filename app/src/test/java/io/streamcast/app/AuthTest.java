@@ -84,14 +84,9 @@ class AuthTest {
   @BeforeEach
   void client(Vertx vertx) {
     http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
-    signer = hs256(vertx, SECRET);
+    signer = Tokens.hs256(vertx, SECRET);
     edge = cluster.edge(0);
     pub = cluster.publish(0);
-  }
-
-  private static JWTAuth hs256(Vertx vertx, String secret) {
-    return JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
   }
 
   /** A token for {@code sub} valid for a minute. */
@@ -110,12 +105,8 @@ class AuthTest {
     return claims;
   }
 
-  private static Map<String, String> bearer(String token) {
-    return Map.of("Authorization", "Bearer " + token, "Content-Type", "text/plain");
-  }
-
   private Future<Publishing.Answer> publishAs(String token, String stream, String data) {
-    return Publishing.post(http, pub + "/streams/" + stream, Buffer.buffer(data), bearer(token));
+    return Publishing.post(http, pub + "/streams/" + stream, Buffer.buffer(data), Tokens.bearer(token));
   }
 
   private Future<Publishing.Answer> getAs(String url, Map<String, String> headers) {
@@ -147,7 +138,7 @@ class AuthTest {
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void badSignatureOrGarbageIs401SayingInvalid(Vertx vertx, VertxTestContext ctx) {
-    String forged = hs256(vertx, "another-secret-another-secret-another-secret")
+    String forged = Tokens.hs256(vertx, "another-secret-another-secret-another-secret")
         .generateToken(claims(List.of("*"), List.of("*")), new JWTOptions().setExpiresInSeconds(60));
     Future.all(
             getAs(edge + "/streams/orders", Map.of("Authorization", "Bearer " + forged)),
@@ -239,7 +230,7 @@ class AuthTest {
     String ordersWriter = token(null, List.of("orders.*"));
     Future.all(List.of(
             publishAs(readerOnly, "orders.eu", "nope"),
-            Publishing.post(http, pub + "/streams/orders.eu/complete", Buffer.buffer(), bearer(readerOnly)),
+            Publishing.post(http, pub + "/streams/orders.eu/complete", Buffer.buffer(), Tokens.bearer(readerOnly)),
             Publishing.post(http, pub + "/streams/orders.eu", Buffer.buffer("anonymous"), Map.of()),
             publishAs(ordersWriter, "orders.eu", "order 1"),
             publishAs(ordersWriter, "orders", "not under orders.*")))
@@ -375,13 +366,13 @@ class AuthTest {
     String good = es256.generateToken(claims(List.of("pem.*"), List.of("pem.*")),
         new JWTOptions().setAlgorithm("ES256").setExpiresInSeconds(60));
     // the classic confusion: HS256 with the public key's text as the secret must not pass
-    String confused = hs256(vertx, publicPem).generateToken(claims(List.of("*"), List.of("*")),
+    String confused = Tokens.hs256(vertx, publicPem).generateToken(claims(List.of("*"), List.of("*")),
         new JWTOptions().setExpiresInSeconds(60));
     pemCluster = TestCluster.start(1, Map.of(NodeFlag.JWT_PUBLIC_KEY, publicKey.toString()));
     String pemEdge = pemCluster.edge(0);
     String pemPub = pemCluster.publish(0);
     SseProbe.open(vertx, http, pemEdge + "/streams/pem.events", Map.of("Authorization", "Bearer " + good))
-        .compose(probe -> Publishing.post(http, pemPub + "/streams/pem.events", Buffer.buffer("signed"), bearer(good))
+        .compose(probe -> Publishing.post(http, pemPub + "/streams/pem.events", Buffer.buffer("signed"), Tokens.bearer(good))
             .compose(published -> probe.awaitDataEvents(1, 10_000).map(events -> {
               ctx.verify(() -> {
                 assertEquals(200, probe.status());

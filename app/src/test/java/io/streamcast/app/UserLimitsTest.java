@@ -14,9 +14,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
-import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -72,8 +70,7 @@ class UserLimitsTest {
   @BeforeEach
   void client(Vertx vertx) {
     http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
-    signer = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    signer = Tokens.hs256(vertx, SECRET);
     edge = cluster.edge(0);
     pub = cluster.publish(0);
   }
@@ -88,16 +85,12 @@ class UserLimitsTest {
     return signer.generateToken(claims, new JWTOptions().setExpiresInSeconds(60));
   }
 
-  private static Map<String, String> bearer(String token) {
-    return Map.of("Authorization", "Bearer " + token, "Content-Type", "text/plain");
-  }
-
   private Future<SseProbe> subscribe(Vertx vertx, String token, String stream) {
     return SseProbe.open(vertx, http, edge + "/streams/" + stream, Map.of("Authorization", "Bearer " + token));
   }
 
   private Future<Publishing.Answer> publishAs(String token, String stream, String data) {
-    return Publishing.post(http, pub + "/streams/" + stream, Buffer.buffer(data), bearer(token));
+    return Publishing.post(http, pub + "/streams/" + stream, Buffer.buffer(data), Tokens.bearer(token));
   }
 
   private Future<Publishing.Answer> getAs(String url, Map<String, String> headers) {
