@@ -2,6 +2,7 @@ package io.streamcast.app;
 
 import io.streamcast.cluster.ClusterSettings;
 import io.streamcast.core.AuthSettings;
+import io.streamcast.core.RetentionPolicy;
 import io.streamcast.edge.EdgeConfig;
 import io.streamcast.producer.ProducerConfig;
 import java.io.IOException;
@@ -31,9 +32,10 @@ import java.util.stream.Collectors;
  * @param drainDelaySeconds time {@code /ready} answers 503 before streams are closed
  * @param demo whether the demo producers run
  * @param metricsStreamLabels whether per-stream meters (tagged with the stream name) are kept
+ * @param retention history bounds and stream lifetimes
  */
 public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
-    int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels) {
+    int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels, RetentionPolicy retention) {
 
   /** Role running {@code EdgeVerticle}. */
   public static final String EDGE = "edge";
@@ -100,8 +102,12 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     Set<String> roles = Arrays.stream(v.get(NodeFlag.ROLES).split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     ClusterSettings cluster = new ClusterSettings(v.get(NodeFlag.CLUSTER_NAME), clusterHost, clusterPort, members,
-        nodeName, v.get(NodeFlag.KUBERNETES_SERVICE_DNS), integer(v, NodeFlag.HISTORY_CAPACITY),
-        integer(v, NodeFlag.HISTORY_TTL_SECONDS), 1, 5);
+        nodeName, v.get(NodeFlag.KUBERNETES_SERVICE_DNS), 1, 5);
+    RetentionPolicy retention = new RetentionPolicy(integer(v, NodeFlag.HISTORY_CAPACITY),
+        longInteger(v, NodeFlag.HISTORY_MAX_BYTES), integer(v, NodeFlag.HISTORY_TTL_SECONDS),
+        integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS), integer(v, NodeFlag.COMPLETED_RETENTION_SECONDS),
+        integer(v, NodeFlag.STREAM_IDLE_SECONDS), integer(v, NodeFlag.TOMBSTONE_SECONDS),
+        longInteger(v, NodeFlag.HISTORY_BUDGET_BYTES));
     AuthSettings auth = auth(v);
     EdgeConfig edge = new EdgeConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.HTTP_PORT, true),
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
@@ -111,7 +117,7 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
-        bool(v, NodeFlag.METRICS_STREAM_LABELS));
+        bool(v, NodeFlag.METRICS_STREAM_LABELS), retention);
   }
 
   /** Auth is on with exactly one key; the PEM file is read and parsed now, so a bad one stops the start. */
@@ -149,6 +155,15 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     String s = v.get(f);
     try {
       return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
+    }
+  }
+
+  private static long longInteger(Map<NodeFlag, String> v, NodeFlag f) {
+    String s = v.get(f);
+    try {
+      return Long.parseLong(s);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
     }

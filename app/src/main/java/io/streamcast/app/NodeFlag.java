@@ -18,7 +18,15 @@ enum NodeFlag {
   KUBERNETES_SERVICE_DNS(null, "join through Kubernetes DNS discovery of this headless service instead of --members"),
   HEARTBEAT_SECONDS("15", "idle seconds before a heartbeat comment is sent on a stream"),
   HISTORY_CAPACITY("10000", "events kept per stream for replay"),
-  HISTORY_TTL_SECONDS("3600", "seconds an event stays replayable (0: until overwritten)"),
+  HISTORY_TTL_SECONDS("3600", "seconds an event stays replayable (0: no age limit)"),
+  HISTORY_MAX_BYTES("8388608", "bytes of events kept per stream for replay (the oldest are dropped beyond; "
+      + "subscribers behind them get event: gap)"),
+  HISTORY_BUDGET_BYTES("0", "bytes of history one node may own in all; beyond, the streams appended to least "
+      + "recently lose their events (event: gap for their subscribers); 0: no node-wide bound"),
+  COMPLETED_RETENTION_SECONDS("300", "seconds a completed stream stays resumable before it is deleted everywhere"),
+  STREAM_IDLE_SECONDS("900", "seconds without events and without subscribers after which a stream is deleted"),
+  TOMBSTONE_SECONDS("3600", "seconds a deleted stream is remembered, so a reconnect at its end gets 204 "
+      + "and a publish 409, rather than a new, empty stream"),
   MAX_DATA_BYTES("1048576", "largest event data accepted (413 above)"),
   MAX_CONNECTIONS("50000", "streaming connections per node before 503"),
   IDEMPOTENCY_WINDOW_SECONDS("600", "seconds an Idempotency-Key is remembered"),

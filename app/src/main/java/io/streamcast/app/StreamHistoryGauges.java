@@ -54,7 +54,7 @@ final class StreamHistoryGauges {
     List<Future<?>> reads = new ArrayList<>();
     for (String stream : streams) {
       Tracked t = tracked.computeIfAbsent(stream, this::track);
-      reads.add(history.bounds(stream).onSuccess(b -> t.retained().set(b.retained())));
+      reads.add(history.state(stream).onSuccess(st -> t.retained().set(st == null ? 0 : st.bounds().retained())));
     }
     return Future.join(reads).<Void>mapEmpty().eventually(() -> {
       refreshing = false;

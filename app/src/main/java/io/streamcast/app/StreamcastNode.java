@@ -4,11 +4,10 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import io.streamcast.cluster.HazelcastMemberConfig;
 import io.streamcast.core.ClusterMembers;
-import io.streamcast.core.IdempotencyLedger;
 import io.streamcast.core.NodeReadiness;
-import io.streamcast.core.StreamCatalog;
-import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamInfo;
+import io.streamcast.core.history.HazelcastStreamHistory;
+import io.streamcast.core.history.RetentionSweep;
 import io.streamcast.edge.EdgeVerticle;
 import io.streamcast.producer.DemoTicker;
 import io.streamcast.producer.ProducerVerticle;
@@ -36,9 +35,11 @@ public final class StreamcastNode {
   private final HazelcastInstance hazelcast;
   private final NodeReadiness readiness = new NodeReadiness();
   private final List<String> deployments = new ArrayList<>();
-  private final StreamHistory history;
-  private final StreamCatalog catalog;
+  private final HazelcastStreamHistory history;
   private final StreamPublisher publisher;
+  private final RetentionSweep sweep;
+  private volatile RetentionSweep.Report lastSweep = new RetentionSweep.Report(0, 0, List.of(), 0);
+  private final java.util.function.BooleanSupplier underPressure = () -> false;
   private EdgeVerticle edge;
   private String edgeDeployment;
   private ProducerVerticle producer;
@@ -52,10 +53,9 @@ public final class StreamcastNode {
     this.hazelcast = hazelcast;
     this.metrics = metrics;
     this.members = new ClusterMembers(hazelcast);
-    this.history = new StreamHistory(vertx, hazelcast);
-    this.catalog = new StreamCatalog(vertx, hazelcast);
-    this.publisher = new StreamPublisher(vertx, history, catalog,
-        new IdempotencyLedger(vertx, hazelcast, config.producer().idempotencyWindowSeconds()), metrics.meters());
+    this.history = new HazelcastStreamHistory(vertx, hazelcast, config.retention());
+    this.publisher = new StreamPublisher(vertx, history, metrics.meters(), underPressure);
+    this.sweep = new RetentionSweep(hazelcast, config.retention());
   }
 
   /**
@@ -86,14 +86,14 @@ public final class StreamcastNode {
     if (limitsWarning != null) {
       LOG.warning(limitsWarning);
     }
-    StreamInfo info = new StreamInfo(catalog, history);
+    StreamInfo info = new StreamInfo(history);
     Future<Void> chain = Future.succeededFuture();
     if (config.producerRole()) {
       producer = new ProducerVerticle(config.producer(), publisher, info, readiness);
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
     }
     if (config.edgeRole()) {
-      edge = new EdgeVerticle(config.edge(), history, catalog, members, readiness,
+      edge = new EdgeVerticle(config.edge(), history, underPressure, members, readiness,
           new ObservabilityRoutes(metrics.registry()), metrics.meters());
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
         edgeDeployment = id;
@@ -108,12 +108,67 @@ public final class StreamcastNode {
         new NodeStats(config.cluster().nodeName(), config.roles(), metrics.meters()), publisher,
         config.metricsStreamLabels() ? new StreamHistoryGauges(metrics.meters(), history) : null);
     chain = chain.compose(v -> vertx.deployVerticle(stats)).map(this::deployed);
+    long every = sweepEveryMillis();
+    vertx.setPeriodic(every, every, id -> sweepRetention());
     return chain.onSuccess(v -> {
       readiness.serving();
       LOG.info("node " + config.cluster().nodeName() + " serving: roles=" + config.roles()
           + " members=" + members.names()
           + " native-transport=" + vertx.isNativeTransportEnabled());
     });
+  }
+
+  /**
+   * Often enough that a stream is deleted within a few seconds of its due time; never more than
+   * once a second (a sweep visits every stream this member owns).
+   */
+  private long sweepEveryMillis() {
+    int shortest = Math.min(config.retention().completedRetentionSeconds(), config.retention().idleSeconds());
+    return 1000L * Math.max(1, Math.min(5, shortest / 2));
+  }
+
+  private boolean sweeping;
+
+  /** One retention sweep of the streams this member owns, on a worker thread. */
+  private void sweepRetention() {
+    if (sweeping || !hazelcast.getLifecycleService().isRunning()) {
+      return;
+    }
+    sweeping = true;
+    vertx.executeBlocking(sweep::run, false).onComplete(ar -> {
+      sweeping = false;
+      if (ar.failed()) {
+        LOG.warning("retention sweep failed (retried at the next one): " + ar.cause());
+        return;
+      }
+      lastSweep = ar.result();
+      for (RetentionSweep.Ended ended : ar.result().ended()) {
+        publisher.announceEnded(ended.stream(), ended.epoch());
+      }
+      if (!ar.result().ended().isEmpty()) {
+        LOG.fine(() -> "retention sweep ended " + ar.result().ended().size() + " streams");
+      }
+    });
+  }
+
+  /** @return what the last retention sweep of this member found */
+  public RetentionSweep.Report lastSweep() {
+    return lastSweep;
+  }
+
+  /** @return the node's history (tests look into it) */
+  HazelcastStreamHistory history() {
+    return history;
+  }
+
+  /** @return the node's Hazelcast member (tests look into its structures) */
+  HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  /** @return whether this node's edge holds a feed of {@code stream} */
+  boolean hasFeed(String stream) {
+    return edge != null && edge.hasFeed(stream);
   }
 
   private Void deployed(String id) {

@@ -341,7 +341,7 @@ class ClusteredStreamingTest {
           }
           // a 405 says what the path does take (RFC 9110)
           assertEquals("GET", answers.get(11).headers().get("Allow"));
-          assertEquals("POST", answers.get(12).headers().get("Allow"));
+          assertEquals("POST, DELETE", answers.get(12).headers().get("Allow"));
           assertEquals("GET", answers.get(13).headers().get("Allow"));
           assertEquals(0, r.getValue().body().getInteger("retained"), "nothing refused reached history");
           ctx.completeNow();

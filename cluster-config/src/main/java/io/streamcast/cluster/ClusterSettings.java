@@ -4,8 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How a node joins the Streamcast cluster and how long the cluster keeps history. Every member of
- * one cluster must use the same cluster name and history settings.
+ * How a node joins the Streamcast cluster. Every member of one cluster must use the same cluster name.
  *
  * @param clusterName Hazelcast cluster name; members with another name never join
  * @param host address Hazelcast binds and advertises
@@ -14,8 +13,6 @@ import java.util.Objects;
  * @param nodeName name shown in health, metrics, logs and the dashboard
  * @param kubernetesServiceDns when set, join through Kubernetes DNS discovery of this headless
  *     service instead of {@code members}
- * @param historyCapacity events each stream's history holds
- * @param historyTtlSeconds seconds an event stays in history, 0 = until overwritten
  * @param heartbeatIntervalSeconds Hazelcast member heartbeat interval
  * @param maxNoHeartbeatSeconds silence after which a member is declared dead
  */
@@ -26,15 +23,8 @@ public record ClusterSettings(
     List<String> members,
     String nodeName,
     String kubernetesServiceDns,
-    int historyCapacity,
-    int historyTtlSeconds,
     int heartbeatIntervalSeconds,
     int maxNoHeartbeatSeconds) {
-
-  /** Default history capacity per stream. */
-  public static final int DEFAULT_HISTORY_CAPACITY = 10_000;
-  /** Default history TTL: one hour. */
-  public static final int DEFAULT_HISTORY_TTL_SECONDS = 3600;
 
   /** Validates every setting; the message names the setting at fault. */
   public ClusterSettings {
@@ -59,28 +49,8 @@ public record ClusterSettings(
         throw new IllegalArgumentException("members: '" + m + "' has no valid port (ranges are not supported)");
       }
     }
-    if (historyCapacity < 1) {
-      throw new IllegalArgumentException("history-capacity must be at least 1, got " + historyCapacity);
-    }
-    if (historyTtlSeconds < 0) {
-      throw new IllegalArgumentException("history-ttl-seconds must be >= 0, got " + historyTtlSeconds);
-    }
     if (heartbeatIntervalSeconds < 1 || maxNoHeartbeatSeconds <= heartbeatIntervalSeconds) {
       throw new IllegalArgumentException("failure detection needs heartbeat >= 1 s and max-no-heartbeat > heartbeat");
     }
-  }
-
-  /**
-   * @return settings for a member on loopback with the defaults for everything else
-   */
-  public static ClusterSettings loopback(String clusterName, int port, List<String> members) {
-    return new ClusterSettings(clusterName, "127.0.0.1", port, members, "127.0.0.1:" + port, null,
-        DEFAULT_HISTORY_CAPACITY, DEFAULT_HISTORY_TTL_SECONDS, 1, 5);
-  }
-
-  /** @return a copy with another history capacity */
-  public ClusterSettings withHistoryCapacity(int capacity) {
-    return new ClusterSettings(clusterName, host, port, members, nodeName, kubernetesServiceDns, capacity,
-        historyTtlSeconds, heartbeatIntervalSeconds, maxNoHeartbeatSeconds);
   }
 }

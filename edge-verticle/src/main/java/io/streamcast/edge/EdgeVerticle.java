@@ -4,7 +4,6 @@ import io.streamcast.core.ApiFailureHandler;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.NodeReadiness;
 import io.streamcast.core.StreamAccess;
-import io.streamcast.core.StreamCatalog;
 import io.streamcast.core.StreamEventCodec;
 import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamInfo;
@@ -16,6 +15,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -30,7 +31,7 @@ public final class EdgeVerticle extends VerticleBase {
 
   private final EdgeConfig config;
   private final StreamHistory history;
-  private final StreamCatalog catalog;
+  private final BooleanSupplier underPressure;
   private final ClusterMembers members;
   private final NodeReadiness readiness;
   private final Consumer<Router> extraRoutes;
@@ -38,21 +39,24 @@ public final class EdgeVerticle extends VerticleBase {
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
   private HttpServer server;
+  private long lastTouchMillis;
+  /** How often streams with subscribers here are marked in use (well under any sane idle time). */
+  private static final long TOUCH_EVERY_MILLIS = 5_000;
 
   /**
    * @param config validated settings
    * @param history stream histories
-   * @param catalog stream meta
+   * @param underPressure true while the node is short of memory: new subscriptions get {@code 503 capacity}
    * @param members the cluster as this node sees it
    * @param readiness the node's life stage
    * @param extraRoutes adds routes owned by others (metrics, dashboard) before the fallbacks
    * @param meters the node's meters, which the subscriptions report to
    */
-  public EdgeVerticle(EdgeConfig config, StreamHistory history, StreamCatalog catalog, ClusterMembers members,
+  public EdgeVerticle(EdgeConfig config, StreamHistory history, BooleanSupplier underPressure, ClusterMembers members,
       NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters) {
     this.config = config;
     this.history = history;
-    this.catalog = catalog;
+    this.underPressure = underPressure;
     this.members = members;
     this.readiness = readiness;
     this.extraRoutes = extraRoutes;
@@ -63,8 +67,8 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     StreamEventCodec.register(vertx);
     ledger = new SubscriptionLedger(members.self(), meters);
-    feeds = new StreamFeeds(vertx, history, catalog, config.replayBatch(), ledger);
-    StreamInfo info = new StreamInfo(catalog, history);
+    feeds = new StreamFeeds(vertx, history, config.replayBatch(), ledger, () -> !underPressure.getAsBoolean());
+    StreamInfo info = new StreamInfo(history);
     HealthRoutes health = new HealthRoutes(members, readiness);
     StreamAccess access = StreamAccess.create(vertx, config.auth());
 
@@ -81,7 +85,8 @@ public final class EdgeVerticle extends VerticleBase {
           .onFailure(ctx::fail);
     });
     router.get("/streams/:stream").handler(
-        new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access, config.maxConnectionsPerUser()));
+        new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access, config.maxConnectionsPerUser(),
+            underPressure));
     extraRoutes.accept(router);
     // every path of the edge port is read-only
     ApiFailureHandler.answerUnmatched(router, path -> "GET");
@@ -91,14 +96,20 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
         id -> ledger.snapshot().forEach(Subscription::heartbeat));
     vertx.setPeriodic(1000, id -> {
-      feeds.sweep();
+      List<String> watched = feeds.sweep();
+      // history forgets streams idle for --stream-idle-seconds unless someone watches them
+      long now = System.currentTimeMillis();
+      if (now - lastTouchMillis >= TOUCH_EVERY_MILLIS && !watched.isEmpty()) {
+        lastTouchMillis = now;
+        history.touch(watched).onFailure(e -> LOG.warning("could not mark watched streams as in use: " + e));
+      }
       ledger.report();
       if (access.enabled()) {
         ledger.expire(System.currentTimeMillis());
       }
     });
 
-    return vertx.createHttpServer(new HttpServerOptions()
+    return feeds.start().compose(v -> vertx.createHttpServer(new HttpServerOptions()
             .setHost(config.bindHost())
             .setPort(config.httpPort())
             .setTcpNoDelay(true)
@@ -112,7 +123,7 @@ public final class EdgeVerticle extends VerticleBase {
         .onSuccess(s -> {
           server = s;
           LOG.info("edge listening on " + config.bindHost() + ":" + s.actualPort());
-        });
+        }));
   }
 
   /**
@@ -160,6 +171,11 @@ public final class EdgeVerticle extends VerticleBase {
   /** @return the port the edge listens on (useful with port 0) */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** @return whether this node holds a feed of {@code stream} (tests check that deleted streams leave none) */
+  public boolean hasFeed(String stream) {
+    return feeds.has(stream);
   }
 
   /** @return open streaming connections on this node */

@@ -1,14 +1,12 @@
 package io.streamcast.edge;
 
 import io.streamcast.core.HistoryTrimmedException;
-import io.streamcast.core.StreamCatalog;
 import io.streamcast.core.StreamEvent;
 import io.streamcast.core.StreamHistory;
-import io.streamcast.core.StreamName;
+import io.streamcast.core.StreamState;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -17,9 +15,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One stream's live feed on this node: the only event-bus consumer of the stream here, which turns
- * what the bus brings into a gap-free, duplicate-free sequence and fans each event out to the
- * node's live subscribers.
+ * One stream's live feed on this node: {@link StreamFeeds} routes it the stream's events from the
+ * node's one event-bus consumer, and it turns them into a gap-free, duplicate-free sequence and
+ * fans each event out to the node's live subscribers.
  *
  * <p>The bus is the fast path, history the truth: an event that arrives ahead of its turn (two
  * producers raced, or a message was lost with a dying node) is held while the missing sequences
@@ -57,16 +55,18 @@ final class StreamFeed {
   private long recentFrom;
   private long recentTo;
   private long recentBytes;
-  private MessageConsumer<StreamEvent> consumer;
   private String epoch;
   private long nextSeq = -1;
   private long completedSeq = -1;
+  /** The stream was deleted (a tombstone): nothing more will come, late requests are answered from its end. */
+  private boolean deleted;
+  private Future<StreamFeed> opened;
   private boolean filling;
   private boolean closed;
   private long lastArrivalMillis = System.currentTimeMillis();
   private long idleSinceMillis = System.currentTimeMillis();
 
-  private StreamFeed(String stream, StreamHistory history, int batch, Context context, SubscriptionLedger ledger) {
+  StreamFeed(String stream, StreamHistory history, int batch, Context context, SubscriptionLedger ledger) {
     this.stream = stream;
     this.history = history;
     this.batch = batch;
@@ -75,27 +75,32 @@ final class StreamFeed {
   }
 
   /**
-   * Opens the feed: registers the bus consumer first and only then learns where history ends, so
-   * no event published in between can fall through.
+   * Opens the feed: the caller routes the stream's bus events here before this is called, so an
+   * event published while history is asked where the stream ends is held, not lost.
+   *
+   * @param mayCreate whether a stream that does not exist may be created (not under memory pressure)
+   * @return the feed once it knows where the stream ends; fails with {@link StreamAbsentException}
+   *     when the stream does not exist and was not to be created
    */
-  static Future<StreamFeed> open(Vertx vertx, StreamHistory history, StreamCatalog catalog, String stream, int batch,
-      SubscriptionLedger ledger) {
-    StreamFeed feed = new StreamFeed(stream, history, batch, vertx.getOrCreateContext(), ledger);
-    feed.consumer = vertx.eventBus().consumer(StreamName.busAddress(stream));
-    feed.consumer.handler(m -> feed.onBusEvent(m.body()));
-    return feed.consumer.completion()
-        .compose(v -> catalog.ensure(stream))
-        .compose(meta -> {
-          feed.epoch = meta.epoch();
-          feed.completedSeq = meta.completedSeq();
-          return history.bounds(stream);
-        })
-        .map(bounds -> {
-          feed.nextSeq = bounds.tailSeq() + 1;
-          feed.drainHeld();
-          return feed;
-        })
-        .onFailure(e -> feed.consumer.unregister());
+  Future<StreamFeed> open(boolean mayCreate) {
+    opened = history.open(stream, mayCreate).compose(state -> {
+      if (state == null) {
+        closed = true;
+        return Future.failedFuture(new StreamAbsentException(stream));
+      }
+      epoch = state.epoch();
+      completedSeq = state.ended() ? state.endSeq() : -1;
+      deleted = state.tombstone();
+      nextSeq = state.tailSeq() + 1;
+      drainHeld();
+      return Future.succeededFuture(this);
+    }).onFailure(e -> closed = true);
+    return opened;
+  }
+
+  /** @return the opening (or opened) feed */
+  Future<StreamFeed> opened() {
+    return opened;
   }
 
   String stream() {
@@ -111,9 +116,14 @@ final class StreamFeed {
     return nextSeq;
   }
 
-  /** @return the sequence of the stream's complete event, -1 while open */
+  /** @return the sequence of the stream's complete event (or its last event if deleted), -1 while open */
   long completedSeq() {
     return completedSeq;
+  }
+
+  /** @return whether the stream was deleted: its history is gone, only its end is known */
+  boolean deleted() {
+    return deleted;
   }
 
   boolean isClosed() {
@@ -172,7 +182,12 @@ final class StreamFeed {
     s.liveIndex = -1;
   }
 
-  private void onBusEvent(StreamEvent e) {
+  /** An event (or a deletion notice, sequence -1) of this stream arrived on the bus. */
+  void onBusEvent(StreamEvent e) {
+    if (e.seq() < 0) {
+      onEnded(e.epoch());
+      return;
+    }
     lastArrivalMillis = System.currentTimeMillis();
     if (nextSeq < 0) {
       held.put(e.seq(), e);
@@ -332,16 +347,31 @@ final class StreamFeed {
     return attached.isEmpty() && nowMillis - idleSinceMillis >= lingerMillis;
   }
 
+  /** The stream's history of {@code endedEpoch} is gone (deleted, or forgotten after its retention). */
+  private void onEnded(String endedEpoch) {
+    if (closed || (epoch != null && !epoch.equals(endedEpoch))) {
+      return;
+    }
+    forEachSubscriber(s -> s.fail("stream_deleted", "the stream was deleted"));
+    close();
+  }
+
   private void reset() {
     forEachSubscriber(s -> s.fail("stream_reset", "the stream's history was recreated; reconnect to resume"));
     close();
   }
 
-  /** Unregisters the bus consumer; the registry forgets the feed. */
-  void close() {
-    if (!closed) {
-      closed = true;
-      consumer.unregister();
+  /** Closes the feed when no subscriber is attached (a feed of a deleted stream serves no one). */
+  void closeIfUnused() {
+    if (attached.isEmpty()) {
+      close();
     }
+  }
+
+  /** Stops the feed; the registry forgets it, and the next subscriber opens a new one. */
+  void close() {
+    closed = true;
+    held.clear();
+    java.util.Arrays.fill(recent, null);
   }
 }

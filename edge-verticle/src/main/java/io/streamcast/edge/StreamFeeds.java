@@ -1,17 +1,24 @@
 package io.streamcast.edge;
 
-import io.streamcast.core.StreamCatalog;
+import io.streamcast.core.StreamEvent;
 import io.streamcast.core.StreamHistory;
+import io.streamcast.core.StreamName;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
- * This node's feeds, one per stream with subscribers here: the registry that guarantees one
- * event-bus consumer per stream per node, however many clients watch it. A feed left without
- * subscribers lingers a while (clients reconnect) before its consumer is unregistered.
+ * This node's feeds, one per stream with subscribers here, and the node's one event-bus consumer
+ * ({@link StreamName#EVENTS_ADDRESS}) that routes every stream's events to its feed. One consumer
+ * for all streams: a stream that appears costs no cluster-wide registration, and the first
+ * subscriber of a new stream waits for nothing but history (ADR 10). A feed left without
+ * subscribers lingers a while (clients reconnect) before it is dropped.
  */
 final class StreamFeeds {
 
@@ -19,48 +26,81 @@ final class StreamFeeds {
 
   private final Vertx vertx;
   private final StreamHistory history;
-  private final StreamCatalog catalog;
   private final int batch;
   private final SubscriptionLedger ledger;
-  private final Map<String, Future<StreamFeed>> feeds = new HashMap<>();
+  private final BooleanSupplier mayCreate;
+  private final Map<String, StreamFeed> feeds = new HashMap<>();
+  private MessageConsumer<StreamEvent> consumer;
 
-  StreamFeeds(Vertx vertx, StreamHistory history, StreamCatalog catalog, int batch, SubscriptionLedger ledger) {
+  /**
+   * @param mayCreate whether a subscriber may create a stream that does not exist yet (false
+   *     under memory pressure)
+   */
+  StreamFeeds(Vertx vertx, StreamHistory history, int batch, SubscriptionLedger ledger, BooleanSupplier mayCreate) {
     this.vertx = vertx;
     this.history = history;
-    this.catalog = catalog;
     this.batch = batch;
     this.ledger = ledger;
+    this.mayCreate = mayCreate;
+  }
+
+  /** Registers the node's consumer; call from the edge verticle's context. */
+  Future<Void> start() {
+    consumer = vertx.eventBus().consumer(StreamName.EVENTS_ADDRESS);
+    consumer.handler(m -> route(m.body()));
+    return consumer.completion();
+  }
+
+  private void route(StreamEvent e) {
+    StreamFeed feed = feeds.get(e.stream());
+    if (feed != null && !feed.isClosed()) {
+      feed.onBusEvent(e);
+    }
   }
 
   /** @return the stream's feed, opening it on first use; concurrent callers share one opening */
   Future<StreamFeed> acquire(String stream) {
-    Future<StreamFeed> f = feeds.get(stream);
-    if (f == null || (f.succeeded() && f.result().isClosed()) || f.failed()) {
-      f = StreamFeed.open(vertx, history, catalog, stream, batch, ledger);
-      feeds.put(stream, f);
+    StreamFeed feed = feeds.get(stream);
+    if (feed == null || feed.isClosed()) {
+      feed = new StreamFeed(stream, history, batch, vertx.getOrCreateContext(), ledger);
+      // routed to before it opens: what the bus brings meanwhile is held
+      feeds.put(stream, feed);
+      return feed.open(mayCreate.getAsBoolean());
     }
-    return f;
+    return feed.opened();
   }
 
-  /** Periodic upkeep: audits feeds against history, closes those idle past the linger time. */
-  void sweep() {
+  /**
+   * Periodic upkeep: audits feeds against history, drops those idle past the linger time.
+   *
+   * @return the streams with subscribers on this node (history keeps them from idling out)
+   */
+  List<String> sweep() {
     long now = System.currentTimeMillis();
-    Iterator<Future<StreamFeed>> it = feeds.values().iterator();
+    List<String> watched = new ArrayList<>();
+    Iterator<StreamFeed> it = feeds.values().iterator();
     while (it.hasNext()) {
-      Future<StreamFeed> f = it.next();
-      if (!f.succeeded()) {
-        continue;
-      }
-      StreamFeed feed = f.result();
+      StreamFeed feed = it.next();
       if (feed.isClosed()) {
         it.remove();
-      } else if (feed.idleFor(now, LINGER_MILLIS)) {
-        feed.close();
-        it.remove();
-      } else {
-        feed.audit(now);
+      } else if (feed.opened().succeeded()) {
+        if (feed.idleFor(now, LINGER_MILLIS)) {
+          feed.close();
+          it.remove();
+        } else {
+          if (feed.subscribers() > 0) {
+            watched.add(feed.stream());
+          }
+          feed.audit(now);
+        }
       }
     }
+    return watched;
+  }
+
+  /** @return whether this node has a feed of {@code stream} (tests check deleted streams leave none) */
+  boolean has(String stream) {
+    return feeds.containsKey(stream);
   }
 
   /** @return number of streams with a feed on this node */
@@ -68,13 +108,12 @@ final class StreamFeeds {
     return feeds.size();
   }
 
-  /** Closes every feed (verticle stop). */
+  /** Closes every feed and the consumer (verticle stop). */
   void closeAll() {
-    feeds.values().forEach(f -> {
-      if (f.succeeded()) {
-        f.result().close();
-      }
-    });
+    feeds.values().forEach(StreamFeed::close);
     feeds.clear();
+    if (consumer != null) {
+      consumer.unregister();
+    }
   }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code GET /streams/{stream}}: checks the request (name, position, limits, access) before any
@@ -29,13 +30,14 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   /** Seconds a client refused by the per-user limit is told to wait: one of its streams may end by then. */
   static final int USER_LIMIT_RETRY_AFTER_SECONDS = 5;
 
-  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
-      StreamAccess access) {
-    this(feeds, ledger, readiness, maxConnections, access, 0);
-  }
+  /** True while the node is short of memory: new subscriptions are refused ({@code 503 capacity}). */
+  private final BooleanSupplier underPressure;
+  /** Seconds a client refused for memory pressure is told to wait. */
+  static final int CAPACITY_RETRY_AFTER_SECONDS = 5;
 
   SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
-      StreamAccess access, int maxConnectionsPerUser) {
+      StreamAccess access, int maxConnectionsPerUser, BooleanSupplier underPressure) {
+    this.underPressure = underPressure;
     this.access = access;
     this.maxConnectionsPerUser = access.enabled() ? maxConnectionsPerUser : 0;
     this.feeds = feeds;
@@ -53,6 +55,10 @@ final class SubscribeHandler implements Handler<RoutingContext> {
     HttpServerResponse response = ctx.response();
     if (!readiness.isServing()) {
       ApiError.UNAVAILABLE.send(response, "node is " + readiness.state().name().toLowerCase() + "; try another node", 1);
+      return;
+    }
+    if (underPressure.getAsBoolean()) {
+      refuseForCapacity(response);
       return;
     }
     if (ledger.connections() >= maxConnections) {
@@ -82,7 +88,11 @@ final class SubscribeHandler implements Handler<RoutingContext> {
           return;
         }
         if (ar.failed()) {
-          ctx.fail(ar.cause());
+          if (ar.cause() instanceof StreamAbsentException) {
+            refuseForCapacity(response);
+          } else {
+            ctx.fail(ar.cause());
+          }
           return;
         }
         // again, now: the acquire is asynchronous, and other requests of the user may have opened
@@ -93,6 +103,12 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         start(ar.result(), position, response, format, ctx.request(), expiresAt, user);
       });
     });
+  }
+
+  private void refuseForCapacity(HttpServerResponse response) {
+    ledger.refused(ApiError.CAPACITY);
+    ApiError.CAPACITY.send(response, "node is short of memory and takes no new subscriptions; try another node"
+        + " or retry later", CAPACITY_RETRY_AFTER_SECONDS);
   }
 
   /** Answers 429 when {@code user} already holds the per-user limit of streams here; true when refused. */
@@ -110,6 +126,19 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format,
       HttpServerRequest request, long expiresAt, String user) {
     long completed = feed.completedSeq();
+    if (feed.deleted()) {
+      // history is gone: only a client that was mid-stream is owed something, the news that it
+      // missed the rest (a gap positioned at the end, so its next reconnect gets 204)
+      if (position instanceof ResumePosition.After after && after.id().epoch().equals(feed.epoch())
+          && after.id().seq() < completed) {
+        new Subscription(feed, response, format, ledger, request, expiresAt, user).endDeleted(after.id().toString());
+      } else {
+        response.setStatusCode(204).end();
+      }
+      // a tombstone has nothing to feed: drop the feed now rather than after the linger time
+      feed.closeIfUnused();
+      return;
+    }
     if (position instanceof ResumePosition.Latest) {
       if (completed >= 0) {
         response.setStatusCode(204).end();

@@ -60,11 +60,6 @@ final class Subscription {
   private final String user;
 
   Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
-      HttpServerRequest request) {
-    this(feed, response, format, ledger, request, Long.MAX_VALUE, null);
-  }
-
-  Subscription(StreamFeed feed, HttpServerResponse response, WireFormat format, SubscriptionLedger ledger,
       HttpServerRequest request, long expiresAtMillis, String user) {
     this.expiresAtMillis = expiresAtMillis;
     this.user = user;
@@ -108,6 +103,20 @@ final class Subscription {
     strict = mustExist;
     pendingGap = gapRequested;
     catchUp();
+  }
+
+  /**
+   * Answers a client that was mid-stream when the stream was deleted: an {@code event: gap} from
+   * its position to the stream's end (carrying the end's id, so its next reconnect gets {@code 204}),
+   * then the end of the response.
+   */
+  void endDeleted(String requested) {
+    sendHead();
+    String end = EventId.format(feed.epoch(), feed.completedSeq());
+    write(format.control(end, EventType.GAP, new JsonObject().put("requested", requested).put("resumedAfter", end)));
+    ledger.gap();
+    response.end();
+    finish("stream deleted");
   }
 
   /**

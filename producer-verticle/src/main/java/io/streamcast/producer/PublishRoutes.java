@@ -2,6 +2,7 @@ package io.streamcast.producer;
 
 import io.streamcast.core.ApiError;
 import io.streamcast.core.ApiFailureHandler;
+import io.streamcast.core.EventId;
 import io.streamcast.core.EventType;
 import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamAccess;
@@ -47,38 +48,6 @@ public final class PublishRoutes {
   private final int maxPublishesPerSecondPerUser;
   /** Publishes and completions accepted but not answered yet: a drain waits for them. */
   private final AtomicInteger inFlight = new AtomicInteger();
-
-  /**
-   * @param publisher appends and publishes
-   * @param info stream info documents
-   * @param maxDataBytes largest accepted body
-   */
-  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes) {
-    this(publisher, info, maxDataBytes, () -> true);
-  }
-
-  /**
-   * @param publisher appends and publishes
-   * @param info stream info documents
-   * @param maxDataBytes largest accepted body
-   * @param accepting false once the node drains: new publishes get {@code 503} with {@code
-   *     Retry-After} (the publisher retries on another node) while accepted ones finish
-   */
-  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting) {
-    this(publisher, info, maxDataBytes, accepting, null);
-  }
-
-  /**
-   * @param publisher appends and publishes
-   * @param info stream info documents
-   * @param maxDataBytes largest accepted body
-   * @param accepting false once the node drains (see above)
-   * @param access who may publish on which stream; null for no auth
-   */
-  public PublishRoutes(StreamPublisher publisher, StreamInfo info, int maxDataBytes, BooleanSupplier accepting,
-      StreamAccess access) {
-    this(publisher, info, maxDataBytes, accepting, access, 0);
-  }
 
   /**
    * @param publisher appends and publishes; its meters also count this port's refusals
@@ -143,12 +112,15 @@ public final class PublishRoutes {
       // before the body handler: a refused publish is answered without its body being read
       router.post("/streams/:stream/complete").handler(ctx -> authorize(ctx, StreamAccess.Action.PUBLISH));
       router.post("/streams/:stream").handler(ctx -> authorize(ctx, StreamAccess.Action.PUBLISH));
+      router.delete("/streams/:stream").handler(ctx -> authorize(ctx, StreamAccess.Action.PUBLISH));
     }
     router.post("/streams/*").handler(BodyHandler.create(false).setBodyLimit(maxDataBytes));
     router.post("/streams/:stream/complete").handler(this::complete);
     router.post("/streams/:stream").handler(this::publish);
+    router.delete("/streams/:stream").handler(this::delete);
     router.get("/streams/:stream/info").handler(this::info);
-    ApiFailureHandler.answerUnmatched(router, path -> path.endsWith("/info") ? "GET" : "POST");
+    ApiFailureHandler.answerUnmatched(router, path -> path.endsWith("/info") ? "GET"
+        : path.endsWith("/complete") ? "POST" : "POST, DELETE");
     router.route().failureHandler(new ApiFailureHandler());
     return router;
   }
@@ -187,6 +159,21 @@ public final class PublishRoutes {
     inFlight.incrementAndGet();
     publisher.complete(stream).onComplete(ar -> inFlight.decrementAndGet())
         .onSuccess(e -> created(ctx, e)).onFailure(ctx::fail);
+  }
+
+  private void delete(RoutingContext ctx) {
+    String stream = StreamName.require(ctx.pathParam("stream"));
+    if (refuseWhileDraining(ctx)) {
+      return;
+    }
+    inFlight.incrementAndGet();
+    publisher.delete(stream).onComplete(ar -> inFlight.decrementAndGet())
+        .onSuccess(state -> ctx.response().setStatusCode(200)
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(new JsonObject().put("stream", stream).put("deleted", true)
+                .put("lastId", state.endSeq() >= 0 ? EventId.format(state.epoch(), state.endSeq()) : null)
+                .put("completed", state.completed()).encode()))
+        .onFailure(ctx::fail);
   }
 
   /** Lets the request on to the body handler only with a grant for {@code action} on its stream. */

@@ -1,65 +1,51 @@
 package io.streamcast.producer;
 
 import io.streamcast.core.ApiError;
-import io.streamcast.core.EventId;
+import io.streamcast.core.AppendResult;
 import io.streamcast.core.EventType;
-import io.streamcast.core.HistoryRecord;
-import io.streamcast.core.IdempotencyLedger;
 import io.streamcast.core.InvalidRequestException;
-import io.streamcast.core.StreamCatalog;
 import io.streamcast.core.StreamEvent;
 import io.streamcast.core.StreamEventCodec;
 import io.streamcast.core.StreamHistory;
-import io.streamcast.core.StreamMeta;
 import io.streamcast.core.StreamName;
+import io.streamcast.core.StreamState;
 import io.streamcast.core.StreamcastMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
 /**
- * Publishes events: appends each to its stream's replicated history (which orders it), then
- * publishes it on the clustered event bus. The returned future succeeds only after both, so a
- * caller that saw success knows every node can serve the event.
+ * Publishes events: appends each to its stream's replicated history (which orders it, and in the
+ * same step checks its idempotency key and whether the stream is completed), then publishes it on
+ * the clustered event bus. The returned future succeeds only after both, so a caller that saw
+ * success knows every node can serve the event.
  *
  * <p>This is also the Java API for producers embedded in a user's own verticle on a cluster node.
  */
 public final class StreamPublisher {
 
-  private static final byte[] COMPLETE_DATA = "{}".getBytes(StandardCharsets.UTF_8);
+  /** Seconds a client refused for memory pressure is told to wait. */
+  public static final int CAPACITY_RETRY_AFTER_SECONDS = 5;
+  private static final byte[] NOTICE_DATA = "{}".getBytes(StandardCharsets.UTF_8);
 
   private final Vertx vertx;
   private final StreamHistory history;
-  private final StreamCatalog catalog;
-  private final IdempotencyLedger ledger;
   private final StreamcastMeters meters;
-
-  /**
-   * A publisher whose meters are kept apart from any node registry.
-   *
-   * @param vertx the node's (clustered) Vert.x
-   * @param history stream histories
-   * @param catalog stream meta
-   * @param ledger idempotency keys
-   */
-  public StreamPublisher(Vertx vertx, StreamHistory history, StreamCatalog catalog, IdempotencyLedger ledger) {
-    this(vertx, history, catalog, ledger, StreamcastMeters.detached());
-  }
+  private final BooleanSupplier underPressure;
 
   /**
    * @param vertx the node's (clustered) Vert.x
    * @param history stream histories
-   * @param catalog stream meta
-   * @param ledger idempotency keys
-   * @param meters the node's meters: events published, publish latency, failures
+   * @param meters the node's meters: events published, publish latency, failures, refusals
+   * @param underPressure true while the node is short of memory: a publish that would create a
+   *     stream is refused ({@code 503 capacity}), publishes on existing streams go on
    */
-  public StreamPublisher(Vertx vertx, StreamHistory history, StreamCatalog catalog, IdempotencyLedger ledger,
-      StreamcastMeters meters) {
+  public StreamPublisher(Vertx vertx, StreamHistory history, StreamcastMeters meters, BooleanSupplier underPressure) {
     this.vertx = vertx;
     this.history = history;
-    this.catalog = catalog;
-    this.ledger = ledger;
     this.meters = meters;
+    this.underPressure = underPressure;
     StreamEventCodec.register(vertx);
   }
 
@@ -82,6 +68,7 @@ public final class StreamPublisher {
    * @param idempotencyKey null, or a key: a repeat within the dedupe window on any node returns the
    *     first id and appends nothing
    * @return the event's id; fails with {@link InvalidRequestException} for contract errors
+   *     ({@code 409 stream_completed}, {@code 409 stream_deleted}, {@code 503 capacity})
    */
   public Future<PublishedEvent> publish(String stream, String type, byte[] data, String idempotencyKey) {
     long started = System.nanoTime();
@@ -92,23 +79,9 @@ public final class StreamPublisher {
       meters.publishFailed();
       return Future.failedFuture(e);
     }
-    return catalog.ensure(stream).compose(meta -> {
-      if (meta.completed()) {
-        return Future.failedFuture(new InvalidRequestException(ApiError.STREAM_COMPLETED,
-            "stream '" + stream + "' is completed; nothing more can be published on it"));
-      }
-      if (idempotencyKey == null) {
-        return append(stream, meta, type, data, started, null);
-      }
-      return ledger.claim(stream, idempotencyKey).compose(claim -> {
-        if (claim instanceof IdempotencyLedger.AlreadyPublished done) {
-          return Future.succeededFuture(new PublishedEvent(stream, done.id(), true));
-        }
-        return append(stream, meta, type, data, started, idempotencyKey)
-            .compose(published -> ledger.record(stream, idempotencyKey, published.id()).map(published),
-                failure -> ledger.release(stream, idempotencyKey).transform(released -> Future.failedFuture(failure)));
-      });
-    }).onFailure(failure -> meters.publishFailed());
+    return history.append(stream, type, data, idempotencyKey, !underPressure.getAsBoolean())
+        .compose(r -> outcome(stream, type, data, r, started))
+        .onFailure(failure -> meters.publishFailed());
   }
 
   /**
@@ -116,36 +89,73 @@ public final class StreamPublisher {
    * new requests positioned at it get {@code 204}. Completing twice returns the first completion.
    */
   public Future<PublishedEvent> complete(String stream) {
+    long started = System.nanoTime();
     try {
       StreamName.require(stream);
     } catch (InvalidRequestException e) {
       return Future.failedFuture(e);
     }
-    return catalog.ensure(stream).compose(meta -> {
-      if (meta.completed()) {
-        return Future.succeededFuture(new PublishedEvent(stream, EventId.format(meta.epoch(), meta.completedSeq()), true));
+    return history.complete(stream, !underPressure.getAsBoolean())
+        .compose(r -> outcome(stream, EventType.COMPLETE, NOTICE_DATA, r, started));
+  }
+
+  /**
+   * Deletes a stream now: its history and keys go everywhere, every node's subscribers of it get
+   * {@code event: error} {@code stream_deleted}, and a tombstone answers late reconnects.
+   *
+   * @return the stream's state as deleted; fails with {@code 404 not_found} when it does not exist
+   */
+  public Future<StreamState> delete(String stream) {
+    try {
+      StreamName.require(stream);
+    } catch (InvalidRequestException e) {
+      return Future.failedFuture(e);
+    }
+    return history.delete(stream).compose(state -> {
+      if (state == null) {
+        return Future.failedFuture(new InvalidRequestException(ApiError.NOT_FOUND, "no stream '" + stream + "'"));
       }
-      long started = System.nanoTime();
-      long now = System.currentTimeMillis();
-      return history.append(stream, HistoryRecord.encode(meta.epoch(), EventType.COMPLETE, COMPLETE_DATA, now))
-          .compose(seq -> catalog.markCompleted(stream, meta, seq).map(after -> {
-            // the bus carries our complete event even if a concurrent one won: edges stop at the first
-            vertx.eventBus().publish(StreamName.busAddress(stream),
-                new StreamEvent(stream, meta.epoch(), seq, EventType.COMPLETE, COMPLETE_DATA, now));
-            meters.published(System.nanoTime() - started);
-            return new PublishedEvent(stream, EventId.format(after.epoch(), after.completedSeq()), after.completedSeq() != seq);
-          }));
+      announceEnded(stream, state.epoch());
+      return Future.succeededFuture(state);
     });
   }
 
-  private Future<PublishedEvent> append(String stream, StreamMeta meta, String type, byte[] data, long started,
-      String idempotencyKey) {
-    long now = System.currentTimeMillis();
-    return history.append(stream, HistoryRecord.encode(meta.epoch(), type, data, now, idempotencyKey)).map(seq -> {
-      StreamEvent event = new StreamEvent(stream, meta.epoch(), seq, type, data, now);
-      vertx.eventBus().publish(StreamName.busAddress(stream), event);
-      meters.published(System.nanoTime() - started);
-      return new PublishedEvent(stream, event.id(), false);
-    });
+  /**
+   * Tells every edge that {@code stream}'s history of {@code epoch} is gone (deleted, or forgotten
+   * by the retention sweep): feeds close, open subscribers are told. A notice is an event without a
+   * sequence (-1), which no published event has.
+   */
+  public void announceEnded(String stream, String epoch) {
+    vertx.eventBus().publish(StreamName.EVENTS_ADDRESS,
+        new StreamEvent(stream, epoch, -1, EventType.ERROR, NOTICE_DATA, System.currentTimeMillis()));
+  }
+
+  private Future<PublishedEvent> outcome(String stream, String type, byte[] data, AppendResult r, long started) {
+    switch (r.outcome()) {
+      case APPENDED -> {
+        StreamEvent event = new StreamEvent(stream, r.epoch(), r.seq(), type, data, r.publishedAtMillis());
+        vertx.eventBus().publish(StreamName.EVENTS_ADDRESS, event);
+        meters.published(System.nanoTime() - started);
+        return Future.succeededFuture(new PublishedEvent(stream, event.id(), false));
+      }
+      case REPLAYED -> {
+        return Future.succeededFuture(new PublishedEvent(stream, r.id(), true));
+      }
+      case COMPLETED -> {
+        return Future.failedFuture(new InvalidRequestException(ApiError.STREAM_COMPLETED,
+            "stream '" + stream + "' is completed; nothing more can be published on it"));
+      }
+      case DELETED -> {
+        return Future.failedFuture(new InvalidRequestException(ApiError.STREAM_DELETED,
+            "stream '" + stream + "' was deleted; its name is free again once its tombstone expires"
+                + " (--tombstone-seconds)"));
+      }
+      default -> {
+        meters.refused(StreamcastMeters.Port.PUBLISH, ApiError.CAPACITY);
+        return Future.failedFuture(new InvalidRequestException(ApiError.CAPACITY,
+            "node is short of memory and takes no new streams; publish on an existing stream, on another node,"
+                + " or retry later", CAPACITY_RETRY_AFTER_SECONDS));
+      }
+    }
   }
 }

@@ -24,11 +24,15 @@ public enum ApiError {
   STREAM_COMPLETED(409, "stream_completed"),
   /** Another request with the same Idempotency-Key is still being published. */
   IDEMPOTENCY_IN_PROGRESS(409, "idempotency_in_progress"),
+  /** Publishing on a stream that was deleted (its tombstone still stands). */
+  STREAM_DELETED(409, "stream_deleted"),
   DATA_TOO_LARGE(413, "data_too_large"),
   UNSUPPORTED_BODY(415, "unsupported_body"),
   RATE_LIMITED(429, "rate_limited"),
   INTERNAL(500, "internal_error"),
-  UNAVAILABLE(503, "unavailable");
+  UNAVAILABLE(503, "unavailable"),
+  /** The node is under memory pressure and refuses what would add state (a new stream, a new subscription). */
+  CAPACITY(503, "capacity");
 
   private final int status;
   private final String code;

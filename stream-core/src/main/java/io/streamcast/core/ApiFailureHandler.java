@@ -38,7 +38,7 @@ public final class ApiFailureHandler implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof InvalidRequestException invalid) {
-      invalid.error().send(ctx.response(), invalid.getMessage());
+      invalid.error().send(ctx.response(), invalid.getMessage(), invalid.retryAfterSeconds());
       return;
     }
     switch (ctx.statusCode()) {

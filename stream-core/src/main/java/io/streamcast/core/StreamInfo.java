@@ -5,36 +5,34 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The {@code GET /streams/{stream}/info} document, served on both ports: what history holds and
- * whether the stream is completed.
+ * whether the stream is completed (or deleted).
  */
 public final class StreamInfo {
 
-  private final StreamCatalog catalog;
   private final StreamHistory history;
 
-  /**
-   * @param catalog stream meta
-   * @param history stream histories
-   */
-  public StreamInfo(StreamCatalog catalog, StreamHistory history) {
-    this.catalog = catalog;
+  /** @param history stream histories */
+  public StreamInfo(StreamHistory history) {
     this.history = history;
   }
 
-  /** @return {@code stream, firstId, lastId, retained, completed}, plus {@code epoch} */
+  /** @return {@code stream, firstId, lastId, retained, completed}, plus {@code epoch} and {@code deleted} */
   public Future<JsonObject> describe(String stream) {
-    return catalog.find(stream).compose(meta -> {
-      if (meta == null) {
-        return Future.succeededFuture(new JsonObject().put("stream", stream).putNull("firstId")
-            .putNull("lastId").put("retained", 0).put("completed", false).putNull("epoch"));
+    return history.state(stream).map(s -> {
+      if (s == null) {
+        return new JsonObject().put("stream", stream).putNull("firstId")
+            .putNull("lastId").put("retained", 0).put("completed", false).putNull("epoch").put("deleted", false);
       }
-      return history.bounds(stream).map(b -> new JsonObject()
+      HistoryBounds b = s.bounds();
+      long last = s.tombstone() ? s.endSeq() : b.tailSeq();
+      return new JsonObject()
           .put("stream", stream)
-          .put("firstId", b.retained() > 0 ? EventId.format(meta.epoch(), b.headSeq()) : null)
-          .put("lastId", b.tailSeq() >= 0 ? EventId.format(meta.epoch(), b.tailSeq()) : null)
+          .put("firstId", b.retained() > 0 ? EventId.format(s.epoch(), b.headSeq()) : null)
+          .put("lastId", last >= 0 ? EventId.format(s.epoch(), last) : null)
           .put("retained", b.retained())
-          .put("completed", meta.completed())
-          .put("epoch", meta.epoch()));
+          .put("completed", s.completed())
+          .put("epoch", s.epoch())
+          .put("deleted", s.tombstone());
     });
   }
 }

@@ -32,13 +32,10 @@ public final class StreamName {
     return name;
   }
 
-  /** Event-bus address on which a stream's live events are published. */
-  public static String busAddress(String name) {
-    return "streams." + name;
-  }
-
-  /** Name of the Hazelcast Ringbuffer holding a stream's history. */
-  public static String historyName(String name) {
-    return "stream:" + name;
-  }
+  /**
+   * Event-bus address on which every stream's live events (and deletion notices) are published.
+   * One address for all streams: each edge node registers one consumer for it and routes by
+   * stream locally, so a new stream costs no cluster-wide registration (ADR 10).
+   */
+  public static final String EVENTS_ADDRESS = "streamcast.events";
 }

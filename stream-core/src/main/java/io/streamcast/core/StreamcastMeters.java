@@ -46,7 +46,8 @@ public final class StreamcastMeters {
   }
 
   /** The refusals counted by {@code streamcast.requests.refused}: its {@code reason} tag is the error code. */
-  private static final Set<ApiError> REFUSALS = Set.of(ApiError.UNAUTHORIZED, ApiError.FORBIDDEN, ApiError.RATE_LIMITED);
+  private static final Set<ApiError> REFUSALS = Set.of(ApiError.UNAUTHORIZED, ApiError.FORBIDDEN, ApiError.RATE_LIMITED,
+      ApiError.CAPACITY);
 
   /**
    * Latency histogram bucket bounds: fine where a healthy cluster lives (a few ms), coarse up to
@@ -121,7 +122,7 @@ public final class StreamcastMeters {
       for (ApiError reason : REFUSALS) {
         byReason.put(reason, Counter.builder("streamcast.requests.refused")
             .description("Requests refused before any work: no or bad token (unauthorized), token not allowed on"
-                + " the stream (forbidden), per-user limit reached (rate_limited)")
+                + " the stream (forbidden), per-user limit reached (rate_limited), memory pressure (capacity)")
             .tag("port", port.tag()).tag("reason", reason.code()).register(registry));
       }
       refused.put(port, byReason);
@@ -175,8 +176,8 @@ public final class StreamcastMeters {
   // ---- either port
 
   /**
-   * A request was refused on {@code port}. Only {@code unauthorized}, {@code forbidden} and
-   * {@code rate_limited} are counted (a fixed set of tag values); other errors are ignored.
+   * A request was refused on {@code port}. Only {@code unauthorized}, {@code forbidden},
+   * {@code rate_limited} and {@code capacity} are counted (a fixed set of tag values); other errors are ignored.
    */
   public void refused(Port port, ApiError reason) {
     Counter c = refused.get(port).get(reason);
@@ -217,8 +218,14 @@ public final class StreamcastMeters {
     connections.decrementAndGet();
     if (streamLabels) {
       AtomicInteger n = streamConnections.get(stream);
-      if (n != null) {
-        n.decrementAndGet();
+      if (n != null && n.decrementAndGet() <= 0) {
+        // a stream's series lives while it has connections here: streams come and go by the
+        // thousand, and a series per stream ever seen would grow without bound
+        streamConnections.remove(stream);
+        Gauge gauge = registry.find("streamcast.stream.connections").tag("stream", stream).gauge();
+        if (gauge != null) {
+          registry.remove(gauge);
+        }
       }
     }
   }

@@ -1,0 +1,192 @@
+package io.streamcast.core.history;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.streamcast.core.ApiError;
+import io.streamcast.core.AppendResult;
+import io.streamcast.core.ClusterFutures;
+import io.streamcast.core.EventType;
+import io.streamcast.core.HistoryBatch;
+import io.streamcast.core.HistoryTrimmedException;
+import io.streamcast.core.InvalidRequestException;
+import io.streamcast.core.RetentionPolicy;
+import io.streamcast.core.StreamEvent;
+import io.streamcast.core.StreamHistory;
+import io.streamcast.core.StreamState;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@link StreamHistory} on a Hazelcast map of {@link StreamLog}s ({@value #MAP}): one entry per
+ * stream, in-memory format {@code OBJECT}, one synchronous backup. Every operation is one entry
+ * processor on the stream's partition owner: an append (with its idempotency check, completion
+ * check and trimming) is one atomic, replicated step, and the log costs what it holds.
+ */
+public final class HazelcastStreamHistory implements StreamHistory {
+
+  /** Name of the Hazelcast map holding every stream's log. */
+  public static final String MAP = "streamcast.streams";
+
+  private static final byte[] COMPLETE_DATA = "{}".getBytes(StandardCharsets.UTF_8);
+
+  private final Vertx vertx;
+  private final IMap<String, StreamLog> map;
+  private final RetentionPolicy policy;
+
+  /**
+   * @param vertx the node's Vert.x
+   * @param hazelcast the member Vert.x's cluster manager runs (its configuration must come from
+   *     {@code HazelcastMemberConfig}, which registers {@link HistorySerialization})
+   * @param policy bounds and lifetimes; the same on every member
+   */
+  public HazelcastStreamHistory(Vertx vertx, HazelcastInstance hazelcast, RetentionPolicy policy) {
+    this.vertx = vertx;
+    this.map = hazelcast.getMap(MAP);
+    this.policy = policy;
+  }
+
+  /** @return the retention policy this history applies */
+  public RetentionPolicy policy() {
+    return policy;
+  }
+
+  @Override
+  public Future<AppendResult> append(String stream, String type, byte[] data, String idempotencyKey,
+      boolean mayCreate) {
+    StreamLogOps.Append op = appendOp(stream, mayCreate);
+    op.type = type;
+    op.data = data;
+    op.key = idempotencyKey;
+    return submit(stream, op).map(r -> appended(r));
+  }
+
+  @Override
+  public Future<AppendResult> complete(String stream, boolean mayCreate) {
+    StreamLogOps.Append op = appendOp(stream, mayCreate);
+    op.type = EventType.COMPLETE;
+    op.data = COMPLETE_DATA;
+    op.complete = true;
+    return submit(stream, op).map(r -> appended(r));
+  }
+
+  private StreamLogOps.Append appendOp(String stream, boolean mayCreate) {
+    StreamLogOps.Append op = new StreamLogOps.Append();
+    op.now = System.currentTimeMillis();
+    op.epochIfNew = newEpoch(op.now);
+    op.mayCreate = mayCreate;
+    op.capacity = policy.capacityOf(stream);
+    op.maxBytes = policy.maxBytes();
+    op.ttlMillis = policy.ttlSecondsOf(stream) * 1000L;
+    op.keyWindowMillis = policy.idempotencyWindowSeconds() * 1000L;
+    op.completedRetentionMillis = policy.completedRetentionSeconds() * 1000L;
+    return op;
+  }
+
+  private static AppendResult appended(LogReply r) {
+    return switch (r.outcome) {
+      case LogReply.ABSENT -> new AppendResult(AppendResult.Outcome.ABSENT, null, -1, 0);
+      case LogReply.REPLAYED -> new AppendResult(AppendResult.Outcome.REPLAYED, r.epoch, r.seq, r.publishedAtMillis);
+      case LogReply.ENDED -> new AppendResult(r.completed ? AppendResult.Outcome.COMPLETED : AppendResult.Outcome.DELETED,
+          r.epoch, r.endSeq, 0);
+      default -> new AppendResult(AppendResult.Outcome.APPENDED, r.epoch, r.seq, r.publishedAtMillis);
+    };
+  }
+
+  @Override
+  public Future<StreamState> open(String stream, boolean mayCreate) {
+    StreamLogOps.Open op = new StreamLogOps.Open();
+    op.now = System.currentTimeMillis();
+    op.epochIfNew = newEpoch(op.now);
+    op.mayCreate = mayCreate;
+    op.touch = true;
+    op.ttlMillis = policy.ttlSecondsOf(stream) * 1000L;
+    return submit(stream, op).map(HazelcastStreamHistory::state);
+  }
+
+  @Override
+  public Future<StreamState> state(String stream) {
+    StreamLogOps.Read op = new StreamLogOps.Read();
+    op.now = System.currentTimeMillis();
+    op.from = -1;
+    op.ttlMillis = policy.ttlSecondsOf(stream) * 1000L;
+    return submit(stream, op).map(HazelcastStreamHistory::state);
+  }
+
+  private static StreamState state(LogReply r) {
+    if (r.outcome == LogReply.ABSENT) {
+      return null;
+    }
+    return new StreamState(r.epoch, r.headSeq, r.nextSeq - 1, r.endSeq, r.completed, r.tombstone);
+  }
+
+  @Override
+  public Future<HistoryBatch> read(String stream, long fromSeq, int max) {
+    StreamLogOps.Read op = new StreamLogOps.Read();
+    op.now = System.currentTimeMillis();
+    op.from = fromSeq;
+    op.max = max;
+    op.ttlMillis = policy.ttlSecondsOf(stream) * 1000L;
+    return submit(stream, op).compose(r -> {
+      if (r.outcome == LogReply.ABSENT) {
+        // never created, or forgotten (idle) since: nothing is held, so only the start is a position
+        return fromSeq == 0 ? Future.succeededFuture(new HistoryBatch(List.of(), 0))
+            : Future.failedFuture(beyond(fromSeq));
+      }
+      if (fromSeq < r.headSeq) {
+        return Future.failedFuture(new HistoryTrimmedException(fromSeq, r.headSeq));
+      }
+      if (fromSeq > r.nextSeq) {
+        return Future.failedFuture(beyond(fromSeq));
+      }
+      List<StreamEvent> events = new ArrayList<>(r.records.length);
+      for (int i = 0; i < r.records.length; i++) {
+        events.add(LogRecord.decode(stream, r.epoch, fromSeq + i, r.records[i]));
+      }
+      return Future.succeededFuture(new HistoryBatch(events, fromSeq + events.size()));
+    });
+  }
+
+  private static InvalidRequestException beyond(long fromSeq) {
+    return new InvalidRequestException(ApiError.BAD_POSITION,
+        "position " + fromSeq + " is beyond the newest event of this stream");
+  }
+
+  @Override
+  public Future<StreamState> delete(String stream) {
+    StreamLogOps.Delete op = new StreamLogOps.Delete();
+    op.now = System.currentTimeMillis();
+    op.tombstoneMillis = policy.tombstoneSeconds() * 1000L;
+    return submit(stream, op).map(HazelcastStreamHistory::state);
+  }
+
+  @Override
+  public Future<Void> touch(Collection<String> streams) {
+    if (streams.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    StreamLogOps.Touch op = new StreamLogOps.Touch();
+    op.now = System.currentTimeMillis();
+    return ClusterFutures.on(map.submitToKeys(new HashSet<>(streams), op), vertx.getOrCreateContext()).mapEmpty();
+  }
+
+  private Future<LogReply> submit(String stream, StreamLogOps.Op op) {
+    Context ctx = vertx.getOrCreateContext();
+    try {
+      return ClusterFutures.on(map.submitToKey(stream, op), ctx);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static String newEpoch(long now) {
+    // time first, so epochs of one stream sort by creation; two random chars break same-ms ties
+    return Long.toString(now, 36) + Integer.toString(36 + ThreadLocalRandom.current().nextInt(36 * 36 - 36), 36);
+  }
+}
