@@ -31,29 +31,29 @@ class Conn {
     s.setNoDelay(true);
     s.setEncoding('latin1');
     s.setTimeout(this.timeoutMs);
-    s.buf = '';
-    s.on('data', (d) => { s.buf += d; this._parse(s); });
-    const fail = (e) => { if (this.sock === s) this.sock = null; const p = s.pending; s.pending = null; s.destroy(); if (p) p.reject(e); };
+    s._rbuf = '';
+    s.on('data', (d) => { s._rbuf += d; this._parse(s); });
+    const fail = (e) => { if (this.sock === s) this.sock = null; const p = s._req; s._req = null; s.destroy(); if (p) p.reject(e); };
     s.on('timeout', () => fail(new Error('timeout')));
     s.on('error', (e) => fail(e));
     s.on('close', () => fail(new Error('closed')));
     this.sock = s;
   }
   _parse(s) {
-    const p = s.pending; if (!p) return;
-    const h = s.buf.indexOf('\r\n\r\n'); if (h === -1) return;
-    const head = s.buf.substring(0, h);
+    const p = s._req; if (!p) return;
+    const h = s._rbuf.indexOf('\r\n\r\n'); if (h === -1) return;
+    const head = s._rbuf.substring(0, h);
     const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
     let body, rest;
     if (m) {
       const len = Number(m[1]);
-      if (s.buf.length < h + 4 + len) return;
-      body = s.buf.substring(h + 4, h + 4 + len); rest = s.buf.substring(h + 4 + len);
+      if (s._rbuf.length < h + 4 + len) return;
+      body = s._rbuf.substring(h + 4, h + 4 + len); rest = s._rbuf.substring(h + 4 + len);
     } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) { // not used by the node's JSON answers; kept simple
-      const e = s.buf.indexOf('\r\n0\r\n\r\n', h); if (e === -1) return;
-      body = s.buf.substring(h + 4, e); rest = s.buf.substring(e + 7);
-    } else { body = ''; rest = s.buf.substring(h + 4); }
-    s.buf = rest; s.pending = null;
+      const e = s._rbuf.indexOf('\r\n0\r\n\r\n', h); if (e === -1) return;
+      body = s._rbuf.substring(h + 4, e); rest = s._rbuf.substring(e + 7);
+    } else { body = ''; rest = s._rbuf.substring(h + 4); }
+    s._rbuf = rest; s._req = null;
     if (/\r\nconnection:\s*close/i.test(head)) { if (this.sock === s) this.sock = null; s.end(); }
     p.resolve({ status: Number(head.substring(9, 12)), head, body });
   }
@@ -61,12 +61,12 @@ class Conn {
     return new Promise((resolve, reject) => {
       if (!this.sock) this._open();
       const len = body ? Buffer.byteLength(body) : 0;
-      this.sock.pending = { resolve, reject };
+      this.sock._req = { resolve, reject };
       this.sock.write(`${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${headers}` +
         (method === 'POST' ? `Content-Type: text/plain\r\nContent-Length: ${len}\r\n` : '') + `\r\n${body}`);
     });
   }
-  close() { if (this.sock) { const s = this.sock; this.sock = null; s.pending = null; s.destroy(); } }
+  close() { if (this.sock) { const s = this.sock; this.sock = null; s._req = null; s.destroy(); } }
 }
 
 // A raw SSE subscription. handlers: onHead(status, head) once; onEvent(id, type, data, t) per event block
