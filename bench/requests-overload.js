@@ -63,6 +63,21 @@ async function main() {
     e.busy = false;
   };
   const ticker = setInterval(() => ex.forEach(tickOne), o.tick);
+  // The node's heap from /metrics once a second (cheap, unlike a jcmd, which starts a JVM): the last sample
+  // before the first refusal says what the heap was as the node began refusing, even when a node that ran out
+  // of heap has freed it by the time jcmd attaches.
+  const mconn = new Conn(o.edge, 5000);
+  let heapLast = NaN, heapMax = 0, heapBusy = false, heapBeforeRefusal = NaN;
+  const heapPoll = setInterval(async () => {
+    if (heapBusy) return; heapBusy = true;
+    try {
+      const r = await mconn.request('GET', '/metrics');
+      let used = 0, seen = false;
+      for (const m of r.body.matchAll(/^jvm_memory_used_bytes\{[^}]*area="heap"[^}]*\} (\S+)$/gm)) { used += Number(m[1]); seen = true; }
+      if (seen) { heapLast = used / 1048576; if (heapLast > heapMax) heapMax = heapLast; }
+    } catch (e) { /* a node that does not answer has no sample */ }
+    heapBusy = false;
+  }, 1000);
 
   // ---- 2. new streams until refused
   let next = 0, accepted = 0, consecutive = 0, timeouts = 0, stop = '', firstRefusalAt = -1, heapAtRefusal = 'n/a (no refusal)';
@@ -91,14 +106,14 @@ async function main() {
         if (refusal === 'timeout' || refusal.startsWith('socket')) timeouts++;
       }
       if (refusal !== 'capacity') other[refusal] = (other[refusal] || 0) + 1;
-      if (firstRefusalAt < 0) { firstRefusalAt = accepted; console.error(`  first refusal (${refusal}) after ${accepted} accepted new streams`); heapInfo().then((h) => { heapAtRefusal = h; }); }
+      if (firstRefusalAt < 0) { firstRefusalAt = accepted; heapBeforeRefusal = heapLast; console.error(`  first refusal (${refusal}) after ${accepted} accepted new streams`); heapInfo().then((h) => { heapAtRefusal = h; }); }
       if (++consecutive >= o['stop-refusals']) stop = `${consecutive} new-stream publishes in a row not accepted (last: ${refusal})`;
       if (timeouts >= o.conc) stop = `${timeouts} requests in a row failed or timed out: the node is not answering`;
     }
     c.close();
   };
   await Promise.all(Array.from({ length: o.conc }, lane));
-  clearInterval(progress);
+  clearInterval(progress); clearInterval(heapPoll); mconn.close();
   const tPub = (now() - t0) / 1000;
   await sleep(1000); // existing-stream ticks keep going a little after the refusals
 
@@ -150,7 +165,8 @@ async function main() {
 
   console.log(`new streams: ${accepted} publishes accepted (201), ${capacity} refused 503 capacity (${noRetryAfter} without Retry-After), other answers ${JSON.stringify(other)}, in ${tPub.toFixed(1)} s`);
   console.log(`stopped: ${stop}`);
-  console.log(`first refusal after ${firstRefusalAt < 0 ? 'n/a (none)' : firstRefusalAt + ' accepted new streams'}; heap then: ${heapAtRefusal}`);
+  const mb = (x) => (isNaN(x) ? 'n/a' : x.toFixed(0) + ' MiB');
+  console.log(`first refusal after ${firstRefusalAt < 0 ? 'n/a (none)' : firstRefusalAt + ' accepted new streams'}; heap used at the last /metrics sample before it (<= 1 s): ${mb(heapBeforeRefusal)}, jcmd GC.heap_info just after it: ${heapAtRefusal}; highest /metrics heap of the run: ${mb(heapMax)}`);
   console.log(`/health after: ${health}`);
   console.log(`existing streams: ${subsOpen}/${o.existing} subscribed; ${exAcked} events acknowledged during the run, lost ${exLost}, duplicated ${exDup}, refused ${exRefused}, errors ${exErrors}; publish->receive ${tickLat.summary()}`);
   console.log(`after the refusals: a publish on each existing stream was 201 and reached its subscriber on ${afterOk}/${o.existing}`);
@@ -158,7 +174,7 @@ async function main() {
   figure('accepted', accepted); figure('refused_capacity', capacity); figure('no_retry_after', noRetryAfter);
   figure('other', JSON.stringify(JSON.stringify(other)));
   figure('first_refusal_at', firstRefusalAt < 0 ? 'none' : firstRefusalAt);
-  figure('heap_at_refusal', JSON.stringify(heapAtRefusal));
+  figure('heap_at_refusal', JSON.stringify(`${mb(heapBeforeRefusal)} (/metrics, last before); jcmd after: ${heapAtRefusal}; max ${mb(heapMax)}`));
   figure('stop', JSON.stringify(stop));
   figure('health', JSON.stringify(health));
   figure('existing_after_ok', `${afterOk}/${o.existing}`);
