@@ -19,7 +19,6 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -173,7 +172,13 @@ public final class HazelcastStreamHistory implements StreamHistory {
     }
     StreamLogOps.Touch op = new StreamLogOps.Touch();
     op.now = System.currentTimeMillis();
-    return ClusterFutures.on(map.submitToKeys(new HashSet<>(streams), op), vertx.getOrCreateContext()).mapEmpty();
+    // one operation per stream, not submitToKeys: that hands every partition the whole key set
+    // and hashes every key again there (ADR 9)
+    List<Future<LogReply>> touched = new ArrayList<>(streams.size());
+    for (String stream : streams) {
+      touched.add(submit(stream, op));
+    }
+    return Future.join(touched).mapEmpty();
   }
 
   private Future<LogReply> submit(String stream, StreamLogOps.Op op) {

@@ -1,14 +1,17 @@
 package io.streamcast.core.history;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.partition.PartitionService;
+import com.hazelcast.query.Predicates;
 import io.streamcast.core.RetentionPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -18,16 +21,21 @@ import java.util.logging.Logger;
  * budget, the streams appended to least recently lose their events (subscribers behind them get
  * {@code event: gap}).
  *
- * <p>Each member sweeps only the entries it owns, so the cluster's work is shared and nothing is
- * swept twice; the processors also run on the backups. A sweep blocks while Hazelcast works:
- * run it on a worker thread, never on an event loop.
+ * <p>Each member sweeps only the partitions it owns, one partition-wide operation each, so the
+ * cluster's work is shared and nothing is swept twice; the processors also run on the backups.
+ * (Not {@code executeOnKeys}: Hazelcast hands every partition the whole key set and hashes each key
+ * again there, which at 2,000 keys was a fifth of a busy node's CPU.) A sweep blocks while
+ * Hazelcast works: run it on a worker thread, never on an event loop.
  */
 public final class RetentionSweep {
 
   private static final Logger LOG = Logger.getLogger(RetentionSweep.class.getName());
 
+  private final HazelcastInstance hazelcast;
   private final IMap<String, StreamLog> map;
   private final RetentionPolicy policy;
+  /** A key that falls in each partition, by partition id: what a partition predicate is built from. */
+  private String[] partitionKeys;
 
   /** A stream whose events are gone for good: its feeds close, its subscribers are told. */
   public record Ended(String stream, String epoch, boolean forgotten) {
@@ -49,22 +57,46 @@ public final class RetentionSweep {
    * @param policy the cluster's retention policy
    */
   public RetentionSweep(HazelcastInstance hazelcast, RetentionPolicy policy) {
+    this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(HazelcastStreamHistory.MAP);
     this.policy = policy;
+  }
+
+  private String[] partitionKeys() {
+    if (partitionKeys == null) {
+      PartitionService partitions = hazelcast.getPartitionService();
+      String[] keys = new String[partitions.getPartitions().size()];
+      int found = 0;
+      for (int i = 0; found < keys.length; i++) {
+        String key = "p" + i;
+        int id = partitions.getPartition(key).getPartitionId();
+        if (keys[id] == null) {
+          keys[id] = key;
+          found++;
+        }
+      }
+      partitionKeys = keys;
+    }
+    return partitionKeys;
   }
 
   /** Sweeps once (blocking). */
   public Report run() {
     long now = System.currentTimeMillis();
-    Set<String> owned = map.localKeySet();
-    if (owned.isEmpty()) {
-      return new Report(0, 0, List.of(), 0);
-    }
-    Map<String, LogReply> results = map.executeOnKeys(owned, new StreamLogOps.Sweep(policy, now));
+    StreamLogOps.Sweep sweep = new StreamLogOps.Sweep(policy, now);
+    Member self = hazelcast.getCluster().getLocalMember();
+    String[] keys = partitionKeys();
     List<Ended> ended = new ArrayList<>();
     List<Map.Entry<String, LogReply>> holding = new ArrayList<>();
     long bytes = 0;
-    for (Map.Entry<String, LogReply> e : results.entrySet()) {
+    List<Map.Entry<String, LogReply>> results = new ArrayList<>();
+    for (Partition partition : hazelcast.getPartitionService().getPartitions()) {
+      if (self.equals(partition.getOwner())) {
+        results.addAll(map.executeOnEntries(sweep,
+            Predicates.partitionPredicate(keys[partition.getPartitionId()], Predicates.alwaysTrue())).entrySet());
+      }
+    }
+    for (Map.Entry<String, LogReply> e : results) {
       LogReply r = e.getValue();
       if (r == null) {
         continue;
@@ -86,18 +118,18 @@ public final class RetentionSweep {
   /** Drops the events of the least recently appended streams until the rest fits the budget. */
   private int trimToBudget(List<Map.Entry<String, LogReply>> holding, long bytes, long now) {
     holding.sort(Comparator.comparingLong(e -> e.getValue().lastAppendMillis));
-    Set<String> victims = new HashSet<>();
+    List<CompletableFuture<LogReply>> victims = new ArrayList<>();
+    StreamLogOps.TrimAll trim = new StreamLogOps.TrimAll();
+    trim.now = now;
     long left = bytes;
     for (Map.Entry<String, LogReply> e : holding) {
       if (left <= policy.budgetBytes()) {
         break;
       }
-      victims.add(e.getKey());
+      victims.add(map.submitToKey(e.getKey(), trim).toCompletableFuture());
       left -= e.getValue().bytes;
     }
-    StreamLogOps.TrimAll trim = new StreamLogOps.TrimAll();
-    trim.now = now;
-    map.executeOnKeys(victims, trim);
+    CompletableFuture.allOf(victims.toArray(CompletableFuture[]::new)).join();
     long freed = bytes - left;
     LOG.warning(() -> "history over the node-wide budget (--history-budget-bytes " + policy.budgetBytes() + "): "
         + bytes + " bytes owned; dropped the events of the " + victims.size()
