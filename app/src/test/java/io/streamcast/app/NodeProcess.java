@@ -121,6 +121,16 @@ public final class NodeProcess {
     }
   }
 
+  /** @return the exit status once it ends by itself within {@code timeout}, -1 if it still runs then */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
+  /** @return the file its output goes to */
+  public Path log() {
+    return log;
+  }
+
   /** {@code SIGTERM}; @return the exit status, -1 if it had to be killed after {@code timeout} */
   public int terminate(Duration timeout) throws InterruptedException {
     process.destroy();
