@@ -21,7 +21,7 @@ class MemberLossIT {
   void aNodeProcessWhoseMemberIsShutDownExitsWithStatus3() throws Exception {
     String clusterName = "lossit-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> clusterPorts = List.of(TestCluster.freePort(), TestCluster.freePort());
-    // a recorder: the asking member goes down too (last, in its own time), and must not end this JVM
+    // no exit: the asking member goes down too (last, in its own time), and must not end this JVM
     StreamcastNode inJvm = TestCluster.await(
         StreamcastNode.start(MemberLossTest.config(clusterName, clusterPorts, 0), status -> { }));
     NodeProcess process = new NodeProcess("node-p", clusterName, clusterPorts.get(1), TestCluster.freePort(),
