@@ -33,17 +33,30 @@ import java.util.stream.Collectors;
  * @param demo whether the demo producers run
  * @param metricsStreamLabels whether per-stream meters (tagged with the stream name) are kept
  * @param retention history bounds and stream lifetimes
+ * @param memoryHighWatermark fraction of the old generation's maximum, in use after a collection, at
+ *     which the node refuses work that adds state (see {@code io.streamcast.core.MemoryPressure})
  */
 public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
-    int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels, RetentionPolicy retention) {
+    int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels, RetentionPolicy retention,
+    double memoryHighWatermark) {
 
   /** Role running {@code EdgeVerticle}. */
   public static final String EDGE = "edge";
   /** Role running {@code ProducerVerticle}. */
   public static final String PRODUCER = "producer";
 
+  /** Lowest {@code --memory-high-watermark}: below it, an ordinary live set would already count as pressure. */
+  static final double MIN_MEMORY_HIGH_WATERMARK = 0.1;
+  /** Highest {@code --memory-high-watermark}: above it, the refusals would come after the out-of-memory errors. */
+  static final double MAX_MEMORY_HIGH_WATERMARK = 0.99;
+
   /** Validates the combination. */
   public NodeConfig {
+    // written so that NaN fails too
+    if (!(memoryHighWatermark >= MIN_MEMORY_HIGH_WATERMARK && memoryHighWatermark <= MAX_MEMORY_HIGH_WATERMARK)) {
+      throw new IllegalArgumentException(NodeFlag.MEMORY_HIGH_WATERMARK.flag() + " must be between "
+          + MIN_MEMORY_HIGH_WATERMARK + " and " + MAX_MEMORY_HIGH_WATERMARK + ", got " + memoryHighWatermark);
+    }
     if (drainDelaySeconds < 0 || drainDelaySeconds >= drainSeconds) {
       throw new IllegalArgumentException("--drain-delay-seconds must be 0 or more and less than --drain-seconds ("
           + drainSeconds + "), got " + drainDelaySeconds);
@@ -117,7 +130,7 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
-        bool(v, NodeFlag.METRICS_STREAM_LABELS), retention);
+        bool(v, NodeFlag.METRICS_STREAM_LABELS), retention, fraction(v, NodeFlag.MEMORY_HIGH_WATERMARK));
   }
 
   /** Auth is on with exactly one key; the PEM file is read and parsed now, so a bad one stops the start. */
@@ -166,6 +179,15 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
       return Long.parseLong(s);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
+    }
+  }
+
+  private static double fraction(Map<NodeFlag, String> v, NodeFlag f) {
+    String s = v.get(f);
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(f.flag() + " must be a number such as 0.85, got '" + s + "'");
     }
   }
 

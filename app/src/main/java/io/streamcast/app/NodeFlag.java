@@ -41,6 +41,9 @@ enum NodeFlag {
       + "429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
   MAX_PUBLISHES_PER_SECOND_PER_USER("0", "publishes per second (and burst) one user (the token's sub) may make on this "
       + "node before 429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
+  MEMORY_HIGH_WATERMARK("0.85", "fraction (0.1-0.99) of the old generation's maximum that the heap still in use "
+      + "after a collection may reach before the node refuses work that adds state (new streams, publishes) with 503; "
+      + "it takes work again below this minus 0.10"),
   CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
 
   private final String defaultValue;

@@ -19,6 +19,11 @@ import picocli.CommandLine.ParseResult;
  * The launcher: {@code streamcast.jar [demo|node] [flags]}. No arguments runs the demo: one node
  * with both roles and demo streams. A bad flag or a busy port ends the process with a one-line
  * reason and a non-zero status; {@code SIGTERM} drains the node and exits 0.
+ *
+ * <p>Exit statuses: {@code 0} drained on {@code SIGTERM}; {@code 1} could not start, or a drain cut
+ * short by {@code --drain-seconds}; {@code 2} configuration error; {@code 3} the node's Hazelcast
+ * member went away without the node asking (Hazelcast's OutOfMemoryError handler, a cluster-wide
+ * shutdown, a fatal error): the node cannot serve any more and must be restarted.
  */
 public final class Streamcast {
 
@@ -26,6 +31,8 @@ public final class Streamcast {
   static final int EXIT_USAGE = 2;
   /** Exit status for a failure to start (port in use, cluster join failed). */
   static final int EXIT_FAILURE = 1;
+  /** Exit status when the node's cluster member is lost under it (see {@link MemberLossWatch}). */
+  static final int EXIT_MEMBER_LOST = 3;
 
   private Streamcast() {
   }
@@ -63,7 +70,7 @@ public final class Streamcast {
   private static void run(NodeConfig config) {
     StreamcastNode node;
     try {
-      node = StreamcastNode.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      node = StreamcastNode.start(config, new JvmExit()).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       fail(EXIT_FAILURE, "could not start node " + config.cluster().nodeName() + ": " + oneLine(cause));

@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import io.streamcast.cluster.HazelcastMemberConfig;
 import io.streamcast.core.ClusterMembers;
+import io.streamcast.core.MemoryPressure;
 import io.streamcast.core.NodeReadiness;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.history.HazelcastStreamHistory;
@@ -39,31 +40,50 @@ public final class StreamcastNode {
   private final StreamPublisher publisher;
   private final RetentionSweep sweep;
   private volatile RetentionSweep.Report lastSweep = new RetentionSweep.Report(0, 0, List.of(), 0);
-  private final java.util.function.BooleanSupplier underPressure = () -> false;
+  private final java.util.function.BooleanSupplier underPressure;
   private EdgeVerticle edge;
   private String edgeDeployment;
   private ProducerVerticle producer;
   private Future<Void> stopping;
   private final NodeMetrics metrics;
   private final ClusterMembers members;
+  private final MemberLossWatch memberLoss;
+  private final MemoryPressure memoryPressure;
 
-  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, NodeMetrics metrics) {
+  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, NodeMetrics metrics,
+      NodeExit exit) {
     this.config = config;
     this.vertx = vertx;
     this.hazelcast = hazelcast;
+    // first, as soon as the member exists: a member lost during the deploy fails the node too
+    this.memberLoss = MemberLossWatch.install(vertx, hazelcast, readiness, config.cluster().nodeName(), exit);
+    this.memoryPressure = MemoryPressure.start(config.memoryHighWatermark());
     this.metrics = metrics;
     this.members = new ClusterMembers(hazelcast);
+    this.underPressure = memoryPressure::high;
     this.history = new HazelcastStreamHistory(vertx, hazelcast, config.retention());
     this.publisher = new StreamPublisher(vertx, history, metrics.meters(), underPressure);
     this.sweep = new RetentionSweep(hazelcast, config.retention());
   }
 
   /**
-   * Joins the cluster and deploys the node's verticles.
+   * Joins the cluster and deploys the node's verticles; if the member is later lost under the node,
+   * the node reports DOWN but the process goes on (see {@link #start(NodeConfig, NodeExit)}).
    *
    * @return the node, serving; fails with the reason it could not start (and leaves the cluster)
    */
   public static Future<StreamcastNode> start(NodeConfig config) {
+    return start(config, NodeExit.NONE);
+  }
+
+  /**
+   * Joins the cluster and deploys the node's verticles.
+   *
+   * @param exit called with {@link Streamcast#EXIT_MEMBER_LOST} if the node's Hazelcast member goes
+   *     away without the node's own {@link #stop()} (see {@link MemberLossWatch})
+   * @return the node, serving; fails with the reason it could not start (and leaves the cluster)
+   */
+  public static Future<StreamcastNode> start(NodeConfig config, NodeExit exit) {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastMemberConfig.build(config.cluster()));
     // native epoll (netty-transport-native-epoll) where the platform has it; NIO otherwise
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
@@ -75,9 +95,16 @@ public final class StreamcastNode {
     return Vertx.builder().with(metrics.apply(options)).withMetrics(metrics.factory())
         .withClusterManager(clusterManager).buildClustered()
         .compose(vertx -> {
-          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance(), metrics);
-          return node.deploy().transform(ar -> ar.succeeded() ? Future.succeededFuture(node)
-              : vertx.close().transform(closed -> Future.failedFuture(ar.cause())));
+          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance(), metrics, exit);
+          return node.deploy().transform(ar -> {
+            if (ar.succeeded()) {
+              return Future.succeededFuture(node);
+            }
+            // leaving after a failed start is ours too: the launcher reports it, not the watch
+            node.memberLoss.leaving();
+            node.memoryPressure.close();
+            return vertx.close().transform(closed -> Future.failedFuture(ar.cause()));
+          });
         });
   }
 
@@ -161,11 +188,6 @@ public final class StreamcastNode {
     return history;
   }
 
-  /** @return the node's Hazelcast member (tests look into its structures) */
-  HazelcastInstance hazelcast() {
-    return hazelcast;
-  }
-
   /** @return whether this node's edge holds a feed of {@code stream} */
   boolean hasFeed(String stream) {
     return edge != null && edge.hasFeed(stream);
@@ -184,6 +206,9 @@ public final class StreamcastNode {
    */
   public synchronized Future<Void> stop() {
     if (stopping == null) {
+      // before anything else: the member leaving from here on is this drain, not a loss
+      memberLoss.leaving();
+      memoryPressure.close();
       readiness.draining();
       LOG.info("node " + config.cluster().nodeName() + " draining");
       // subscribers first, so they resume elsewhere while the rest drains; the edge port keeps
@@ -244,6 +269,16 @@ public final class StreamcastNode {
   /** @return the node's publisher, for producers embedded on this node */
   public StreamPublisher publisher() {
     return publisher;
+  }
+
+  /** @return whether this JVM's heap is too full to add state (the node's configured high-water mark) */
+  public MemoryPressure memoryPressure() {
+    return memoryPressure;
+  }
+
+  /** @return the node's Hazelcast member, for tests that pull it from under the node */
+  HazelcastInstance hazelcast() {
+    return hazelcast;
   }
 
   /** @return open streaming connections on this node */

@@ -28,14 +28,24 @@ public final class NodeProcess {
   private Process process;
 
   public NodeProcess(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members) {
+    this(name, cluster, clusterPort, httpPort, publishPort, members,
+        List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+  }
+
+  /** As above, with these JVM options instead of the small, quick-starting defaults. */
+  public NodeProcess(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members,
+      List<String> jvmOptions) {
     String jar = privateJar().toString();
     this.name = name;
-    this.command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "node",
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar, "node",
         "--node-name", name, "--cluster-name", cluster, "--bind-host", "127.0.0.1", "--cluster-host", "127.0.0.1",
         "--http-port", Integer.toString(httpPort), "--publish-port", Integer.toString(publishPort),
         "--cluster-port", Integer.toString(clusterPort), "--drain-seconds", "20",
-        "--members", String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList()));
+        "--members", String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList())));
+    this.command = List.copyOf(cmd);
     this.log = Path.of("target", "it-" + clusterName(cluster) + "-" + name + ".log");
     this.edgeUrl = "http://127.0.0.1:" + httpPort;
     this.publishUrl = "http://127.0.0.1:" + publishPort;
@@ -119,6 +129,16 @@ public final class NodeProcess {
     if (process != null && process.isAlive()) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** @return the exit status once it ends by itself within {@code timeout}, -1 if it still runs then */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
+  /** @return the file its output goes to */
+  public Path log() {
+    return log;
   }
 
   /** {@code SIGTERM}; @return the exit status, -1 if it had to be killed after {@code timeout} */

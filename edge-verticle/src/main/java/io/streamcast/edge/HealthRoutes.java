@@ -6,26 +6,41 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
-/** {@code GET /health} and {@code GET /ready} per the contract. */
+/**
+ * {@code GET /health} and {@code GET /ready} per the contract. {@code /health} tells the truth about
+ * the cluster member under the node: once it is gone (the node {@link NodeReadiness.State#FAILED},
+ * or the member stopped running outside a drain) the answer is 503 {@code DOWN} with the reason, so
+ * an orchestrator's liveness probe restarts the process even if the node's own exit did not.
+ */
 final class HealthRoutes {
 
   private final ClusterMembers members;
   private final NodeReadiness readiness;
+  /** Read once while the member runs: a member that is shut down no longer answers for itself. */
+  private final String self;
 
   HealthRoutes(ClusterMembers members, NodeReadiness readiness) {
     this.members = members;
     this.readiness = readiness;
+    this.self = selfName(members);
   }
 
   /** Liveness plus the cluster as this node sees it. */
   void health(RoutingContext ctx) {
+    String down = downReason();
     JsonObject body = new JsonObject()
-        .put("status", "UP")
-        .put("node", members.self())
-        .put("members", new JsonArray(members.names()))
+        .put("status", down == null ? "UP" : "DOWN")
+        .put("node", self)
+        // a member that is gone is in no cluster: asking Hazelcast would throw or answer stale
+        .put("members", new JsonArray(down == null ? members.names() : List.of()))
         .put("state", readiness.state().name());
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+    if (down != null) {
+      body.put("reason", down);
+    }
+    ctx.response().setStatusCode(down == null ? 200 : 503)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
   }
 
   /** 200 only while in the cluster and serving: load balancers stop sending clients otherwise. */
@@ -36,6 +51,33 @@ final class HealthRoutes {
     if (!ready) {
       ctx.response().putHeader("Retry-After", "1");
     }
-    ctx.response().end(new JsonObject().put("ready", ready).put("state", readiness.state().name()).encode());
+    JsonObject body = new JsonObject().put("ready", ready).put("state", readiness.state().name());
+    String down = downReason();
+    if (down != null) {
+      body.put("reason", down);
+    }
+    ctx.response().end(body.encode());
+  }
+
+  /** @return why the node is down, null while it is up (a drain is not "down": the node chose it) */
+  private String downReason() {
+    String failure = readiness.failure();
+    if (failure != null) {
+      return failure;
+    }
+    // the node's watch notices within a moment; this answers right away in between
+    if (!members.joined() && readiness.state() != NodeReadiness.State.DRAINING) {
+      return "the cluster member under this node is not running";
+    }
+    return null;
+  }
+
+  private static String selfName(ClusterMembers members) {
+    try {
+      return members.self();
+    } catch (RuntimeException memberAlreadyGone) {
+      // HazelcastInstanceNotActiveException: the edge came up as the member went down; health says so
+      return "unknown";
+    }
   }
 }

@@ -52,7 +52,8 @@ public final class ProducerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     routes = new PublishRoutes(publisher, info, config.maxDataBytes(),
-        () -> readiness == null || readiness.state() != NodeReadiness.State.DRAINING,
+        () -> readiness == null || readiness.state() == NodeReadiness.State.STARTING
+            || readiness.state() == NodeReadiness.State.SERVING,
         StreamAccess.create(vertx, config.auth()), config.maxPublishesPerSecondPerUser());
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.bindHost()).setPort(config.publishPort()))
         .requestHandler(routes.router(vertx))

@@ -101,7 +101,7 @@ public final class PublishRoutes {
     if (accepting.getAsBoolean()) {
       return false;
     }
-    ApiError.UNAVAILABLE.send(ctx.response(), "node is draining; publish on another node", 1);
+    ApiError.UNAVAILABLE.send(ctx.response(), "node is draining or has left the cluster; publish on another node", 1);
     return true;
   }
 
