@@ -173,6 +173,11 @@
       field(el, 'replayedEvents', num(s.replayedEvents, 0));
       field(el, 'gaps', num(s.gaps, 0));
       field(el, 'slowConsumerCatchUps', num(s.slowConsumerCatchUps, 0));
+      field(el, 'refusedCapacity', num(s.refusedCapacity, 0));
+      field(el, 'historyStreams', num(s.historyStreams, 0));
+      field(el, 'historyBytes', bytes(s.historyBytes || 0));
+      el.classList.toggle('pressure', !!s.memoryPressure);
+      field(el, 'pressure', s.memoryPressure ? 'memory pressure: refusing new streams' : '');
       field(el, 'heap', bytes(s.heapUsedBytes) + ' / ' + bytes(s.heapMaxBytes));
       el.querySelector('.heap .fill').style.width =
         Math.min(100, 100 * s.heapUsedBytes / Math.max(1, s.heapMaxBytes)).toFixed(1) + '%';

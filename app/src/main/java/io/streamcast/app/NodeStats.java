@@ -1,5 +1,7 @@
 package io.streamcast.app;
 
+import io.streamcast.core.ApiError;
+
 import io.streamcast.core.StreamcastMeters;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +16,18 @@ import java.util.Set;
  */
 final class NodeStats {
 
+  /** What the node knows of its own load besides its meters. */
+  interface NodeLoad {
+    /** @return whether the node refuses new streams and subscriptions for memory */
+    boolean memoryPressure();
+
+    /** @return streams holding events that this member owns (at the last retention sweep) */
+    int historyStreams();
+
+    /** @return bytes of events those hold */
+    long historyBytes();
+  }
+
   /** Seconds the latency percentiles span: long enough to hold a few events of a quiet node. */
   private static final int LATENCY_WINDOW_SECONDS = 5;
 
@@ -22,6 +36,7 @@ final class NodeStats {
   private final StreamcastMeters meters;
   private final LatencyWindow endToEnd;
   private final LatencyWindow publish;
+  private final NodeLoad load;
   private final long startedNanos = System.nanoTime();
   private long lastNanos = startedNanos;
   private double lastPublished;
@@ -32,8 +47,10 @@ final class NodeStats {
    * @param node the node's name
    * @param roles the node's roles
    * @param meters the node's meters
+   * @param load memory pressure and the history this node owns
    */
-  NodeStats(String node, Set<String> roles, StreamcastMeters meters) {
+  NodeStats(String node, Set<String> roles, StreamcastMeters meters, NodeLoad load) {
+    this.load = load;
     this.node = node;
     this.roles = Set.copyOf(roles);
     this.meters = meters;
@@ -77,7 +94,12 @@ final class NodeStats {
         .put("replayedEvents", (long) meters.replayedEventsTotal())
         .put("gaps", (long) meters.gapsTotal())
         .put("slowConsumerCatchUps", (long) meters.slowConsumerCatchUpsTotal())
-        .put("slowConsumerDisconnects", (long) meters.slowConsumerDisconnectsTotal());
+        .put("slowConsumerDisconnects", (long) meters.slowConsumerDisconnectsTotal())
+        .put("memoryPressure", load.memoryPressure())
+        .put("refusedCapacity", (long) (meters.refusedTotal(StreamcastMeters.Port.EDGE, ApiError.CAPACITY)
+            + meters.refusedTotal(StreamcastMeters.Port.PUBLISH, ApiError.CAPACITY)))
+        .put("historyStreams", load.historyStreams())
+        .put("historyBytes", load.historyBytes());
   }
 
   /** @return the last word of a node that leaves: the dashboard shows it gone at once */

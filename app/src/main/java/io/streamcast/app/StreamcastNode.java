@@ -132,7 +132,22 @@ public final class StreamcastNode {
     }
     // last, so it is undeployed first on a drain and its goodbye goes out while the node still works
     NodeStatsReporter stats = new NodeStatsReporter(
-        new NodeStats(config.cluster().nodeName(), config.roles(), metrics.meters()), publisher,
+        new NodeStats(config.cluster().nodeName(), config.roles(), metrics.meters(), new NodeStats.NodeLoad() {
+          @Override
+          public boolean memoryPressure() {
+            return memoryPressure.high();
+          }
+
+          @Override
+          public int historyStreams() {
+            return lastSweep.streams();
+          }
+
+          @Override
+          public long historyBytes() {
+            return lastSweep.bytes();
+          }
+        }), publisher,
         config.metricsStreamLabels() ? new StreamHistoryGauges(metrics.meters(), history) : null);
     chain = chain.compose(v -> vertx.deployVerticle(stats)).map(this::deployed);
     long every = sweepEveryMillis();

@@ -31,6 +31,8 @@ final class StreamFeed {
   private static final Logger LOG = Logger.getLogger(StreamFeed.class.getName());
   private static final int MAX_HELD = 10_000;
   private static final long AUDIT_AFTER_QUIET_MILLIS = 1_500;
+  /** Longest wait between two audits of a quiet feed. */
+  private static final long AUDIT_MAX_QUIET_MILLIS = 30_000;
   /** Recently delivered events kept per feed (a power of two), within {@link #RECENT_MAX_BYTES}. */
   private static final int RECENT = 1024;
   private static final long RECENT_MAX_BYTES = 4L << 20;
@@ -64,6 +66,12 @@ final class StreamFeed {
   private boolean filling;
   private boolean closed;
   private long lastArrivalMillis = System.currentTimeMillis();
+  /**
+   * Quiet time before the next audit: 1.5 s after the last event (when a producer that died between
+   * append and bus publish is likeliest), then doubling to 30 s, so thousands of quiet streams
+   * with a subscriber each do not read history every 1.5 s.
+   */
+  private long auditAfterMillis = AUDIT_AFTER_QUIET_MILLIS;
   private long idleSinceMillis = System.currentTimeMillis();
 
   StreamFeed(String stream, StreamHistory history, int batch, Context context, SubscriptionLedger ledger) {
@@ -189,6 +197,7 @@ final class StreamFeed {
       return;
     }
     lastArrivalMillis = System.currentTimeMillis();
+    auditAfterMillis = AUDIT_AFTER_QUIET_MILLIS;
     if (nextSeq < 0) {
       held.put(e.seq(), e);
       return;
@@ -334,8 +343,9 @@ final class StreamFeed {
    * it missed anything (a producer that died between append and bus publish).
    */
   void audit(long nowMillis) {
-    if (!attached.isEmpty() && nowMillis - lastArrivalMillis > AUDIT_AFTER_QUIET_MILLIS) {
+    if (!attached.isEmpty() && nowMillis - lastArrivalMillis > auditAfterMillis) {
       lastArrivalMillis = nowMillis;
+      auditAfterMillis = Math.min(AUDIT_MAX_QUIET_MILLIS, auditAfterMillis * 2);
       fill();
     } else if (!held.isEmpty()) {
       fill();
