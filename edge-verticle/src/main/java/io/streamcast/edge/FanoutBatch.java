@@ -21,6 +21,8 @@ import java.util.List;
  */
 final class FanoutBatch {
 
+  private boolean shared = true;
+
   private final List<StreamEvent> events = new ArrayList<>(4);
   private final ByteBuf[] chunks = new ByteBuf[WireFormat.values().length];
   private final Buffer[] encoded = new Buffer[WireFormat.values().length];
@@ -55,10 +57,23 @@ final class FanoutBatch {
   }
 
   /**
-   * @return every event of the batch in {@code format}, framed as one HTTP/1.1 chunk in direct
-   *     memory, built on first use (shared: write a duplicate)
+   * Says whether the batch goes to more than one connection: only then is its chunk built once in
+   * direct memory and shared.
+   */
+  void shared(boolean shared) {
+    this.shared = shared;
+  }
+
+  /**
+   * @return every event of the batch in {@code format}, framed as one HTTP/1.1 chunk: in direct
+   *     memory, built on first use, when shared (write a duplicate); on the heap otherwise
    */
   ByteBuf chunk(WireFormat format) {
+    if (!shared) {
+      // one receiver: a direct buffer (allocated, zeroed, freed by a Cleaner after a GC) costs more
+      // than the copy into Netty's pooled direct memory that a heap buffer gets at the socket
+      return StreamEvent.httpChunkHeap(encoded(format));
+    }
     if (events.size() == 1) {
       return format.chunk(events.get(0));
     }

@@ -35,6 +35,8 @@ final class StreamFeed {
   private static final long AUDIT_MAX_QUIET_MILLIS = 30_000;
   /** Recently delivered events kept per feed (a power of two), within {@link #RECENT_MAX_BYTES}. */
   private static final int RECENT = 1024;
+  /** First size of the recent-events ring; it doubles as a stream delivers more, up to {@link #RECENT}. */
+  private static final int RECENT_INITIAL = 8;
   private static final long RECENT_MAX_BYTES = 4L << 20;
 
   private final String stream;
@@ -53,7 +55,11 @@ final class StreamFeed {
    * reconnect with Last-Event-ID) catches up from here, with the shared encoded buffers, instead
    * of reading and re-encoding history from the cluster.
    */
-  private final StreamEvent[] recent = new StreamEvent[RECENT];
+  /**
+   * Grows with the stream, not preallocated: a node can feed thousands of short streams, and 1,024
+   * slots each (4 KB) filled the old generation with arrays that every young collection had to scan.
+   */
+  private StreamEvent[] recent = new StreamEvent[RECENT_INITIAL];
   private long recentFrom;
   private long recentTo;
   private long recentBytes;
@@ -155,6 +161,7 @@ final class StreamFeed {
     attached.remove(s);
     if (attached.isEmpty()) {
       idleSinceMillis = System.currentTimeMillis();
+      forgetRecent();
     }
   }
 
@@ -230,6 +237,11 @@ final class StreamFeed {
     if (e.isComplete()) {
       completedSeq = e.seq();
     }
+    if (attached.isEmpty()) {
+      // lingering without subscribers: keep the position, not the events (a returning client
+      // catches up from history)
+      return;
+    }
     remember(e);
     if (pending == null) {
       pending = new FanoutBatch();
@@ -250,6 +262,7 @@ final class StreamFeed {
       return;
     }
     boolean reached = !live.isEmpty();
+    b.shared(live.size() > 1);
     for (int i = live.size() - 1; i >= 0; i--) {
       live.get(i).offer(b);
     }
@@ -263,7 +276,10 @@ final class StreamFeed {
       recentFrom = e.seq();
       recentBytes = 0;
     }
-    int i = (int) (e.seq() & (RECENT - 1));
+    if (recentTo - recentFrom == recent.length && recent.length < RECENT) {
+      grow();
+    }
+    int i = (int) (e.seq() & (recent.length - 1));
     StreamEvent old = recent[i];
     if (old != null && old.seq() >= recentFrom) {
       recentBytes -= old.dataBytes().length;
@@ -271,15 +287,31 @@ final class StreamFeed {
     recent[i] = e;
     recentTo = e.seq() + 1;
     recentBytes += e.dataBytes().length;
-    if (recentTo - recentFrom > RECENT) {
-      recentFrom = recentTo - RECENT;
+    if (recentTo - recentFrom > recent.length) {
+      recentFrom = recentTo - recent.length;
     }
     while (recentBytes > RECENT_MAX_BYTES && recentFrom < recentTo - 1) {
-      int j = (int) (recentFrom & (RECENT - 1));
+      int j = (int) (recentFrom & (recent.length - 1));
       recentBytes -= recent[j].dataBytes().length;
       recent[j] = null;
       recentFrom++;
     }
+  }
+
+  /** Drops the recent events (and their encodings); the next one delivered starts afresh. */
+  private void forgetRecent() {
+    recent = new StreamEvent[RECENT_INITIAL];
+    recentFrom = 0;
+    recentTo = 0;
+    recentBytes = 0;
+  }
+
+  private void grow() {
+    StreamEvent[] bigger = new StreamEvent[recent.length * 2];
+    for (long seq = recentFrom; seq < recentTo; seq++) {
+      bigger[(int) (seq & (bigger.length - 1))] = recent[(int) (seq & (recent.length - 1))];
+    }
+    recent = bigger;
   }
 
   /**
@@ -291,7 +323,7 @@ final class StreamFeed {
     if (seq < recentFrom || seq >= recentTo) {
       return null;
     }
-    StreamEvent e = recent[(int) (seq & (RECENT - 1))];
+    StreamEvent e = recent[(int) (seq & (recent.length - 1))];
     return e != null && e.seq() == seq ? e : null;
   }
 
@@ -382,6 +414,6 @@ final class StreamFeed {
   void close() {
     closed = true;
     held.clear();
-    java.util.Arrays.fill(recent, null);
+    forgetRecent();
   }
 }

@@ -131,6 +131,18 @@ public final class StreamLog implements IdentifiedDataSerializable {
     return v == null ? -1 : v[0];
   }
 
+  /**
+   * @return the sequence published with {@code key} at or after {@code oldestMillis} (within the
+   *     window), or -1; a read-only check, so a refused append changes nothing
+   */
+  long seqOfKey(String key, long oldestMillis) {
+    if (keys == null) {
+      return -1;
+    }
+    long[] v = keys.get(key);
+    return v == null || v[1] < oldestMillis ? -1 : v[0];
+  }
+
   void rememberKey(String key, long seq, long nowMillis) {
     if (keys == null) {
       keys = new LinkedHashMap<>();

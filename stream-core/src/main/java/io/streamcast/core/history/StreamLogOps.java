@@ -96,21 +96,21 @@ final class StreamLogOps {
           return LogReply.absent();
         }
         log = new StreamLog(epochIfNew, now);
-      } else if (log.completed && complete) {
-        LogReply r = LogReply.of(LogReply.REPLAYED, log);
-        r.seq = log.endSeq;
-        return r;
-      } else if (log.completed || log.tombstone) {
-        return LogReply.of(LogReply.ENDED, log);
+      } else {
+        // the key first: a retry of a publish that did succeed gets its id, even once the stream
+        // completed after it (the keys of a completed stream live until it is buried)
+        long replayed = key == null ? -1 : log.seqOfKey(key, now - keyWindowMillis);
+        if (replayed >= 0 || (log.completed && complete)) {
+          LogReply r = LogReply.of(LogReply.REPLAYED, log);
+          r.seq = replayed >= 0 ? replayed : log.endSeq;
+          return r;
+        }
+        if (log.completed || log.tombstone) {
+          return LogReply.of(LogReply.ENDED, log);
+        }
       }
       if (key != null) {
         log.forgetKeysBefore(now - keyWindowMillis);
-        long seq = log.seqOfKey(key);
-        if (seq >= 0) {
-          LogReply r = LogReply.of(LogReply.REPLAYED, log);
-          r.seq = seq;
-          return r;
-        }
       }
       long seq = log.nextSeq;
       log.append(LogRecord.encode(type, data, now));
@@ -380,7 +380,7 @@ final class StreamLogOps {
    * retention, forgets a tombstone past its time and an idle stream.
    *
    * @return the outcome and what the stream still holds (for the node-wide budget); null for a
-   *     stream that holds nothing and did not change
+   *     stream that holds no event after the sweep and was neither buried nor removed
    */
   static final class Sweep extends Op {
     private static final long serialVersionUID = 1L;
