@@ -126,7 +126,7 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
         auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER));
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
-        integer(v, NodeFlag.MAX_DATA_BYTES), integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS), auth,
+        integer(v, NodeFlag.MAX_DATA_BYTES), auth,
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
