@@ -57,7 +57,6 @@ public final class StreamcastNode {
     this.hazelcast = hazelcast;
     // first, as soon as the member exists: a member lost during the deploy fails the node too
     this.memberLoss = MemberLossWatch.install(vertx, hazelcast, readiness, config.cluster().nodeName(), exit);
-    QuorumWatch.install(vertx, hazelcast, readiness, config.cluster().expectedMembers(), config.cluster().quorum());
     this.memoryPressure = MemoryPressure.start(config.memoryHighWatermark());
     this.metrics = metrics;
     this.members = new ClusterMembers(hazelcast);
@@ -174,8 +173,7 @@ public final class StreamcastNode {
 
   /** One retention sweep of the streams this member owns, on a worker thread. */
   private void sweepRetention() {
-    // without quorum the history map refuses every operation: a sweep would only log that each time
-    if (sweeping || !hazelcast.getLifecycleService().isRunning() || !readiness.hasQuorum()) {
+    if (sweeping || !hazelcast.getLifecycleService().isRunning()) {
       return;
     }
     sweeping = true;

@@ -96,11 +96,6 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
         id -> ledger.snapshot().forEach(Subscription::heartbeat));
     vertx.setPeriodic(1000, id -> {
-      String noQuorum = readiness.noQuorum();
-      if (noQuorum != null && ledger.connections() > 0) {
-        // what this side of a split holds is stale and may be lost at the merge: clients go to the majority
-        LOG.warning("ended " + ledger.failWithoutQuorum(noQuorum) + " streams: " + noQuorum);
-      }
       List<String> watched = feeds.sweep();
       // history forgets streams idle for --stream-idle-seconds unless someone watches them
       long now = System.currentTimeMillis();
