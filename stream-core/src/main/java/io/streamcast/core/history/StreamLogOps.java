@@ -8,6 +8,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.streamcast.core.RetentionPolicy;
 import java.io.IOException;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * The operations on a {@link StreamLog}, as Hazelcast entry processors: each runs atomically on the
@@ -16,9 +17,12 @@ import java.util.Map;
  * <p>Why the backup runs the same processor: every input that is not the log's state (the clock,
  * the epoch a new stream gets) is decided by the caller and carried in the processor, so applying
  * it to the backup copy yields the same log, at the cost of shipping the processor (for an append,
- * the event) rather than the whole log.
+ * the event) rather than the whole log. An append also carries the sequence the owner gave it, so
+ * a backup that missed an operation can never put an event at another sequence.
  */
 final class StreamLogOps {
+
+  private static final Logger LOG = Logger.getLogger(StreamLogOps.class.getName());
 
   private StreamLogOps() {
   }
@@ -84,6 +88,10 @@ final class StreamLogOps {
     long ttlMillis;
     long keyWindowMillis;
     long completedRetentionMillis;
+    /** The sequence the owner gave the event (-1: it appended nothing), carried to the backup. */
+    long assignedSeq = -1;
+    /** True in the copy sent to the backup: apply the owner's decision, decide nothing. */
+    boolean backup;
 
     Append() {
     }
@@ -91,6 +99,11 @@ final class StreamLogOps {
     @Override
     public LogReply process(Map.Entry<String, StreamLog> entry) {
       StreamLog log = entry.getValue();
+      if (backup) {
+        applyOnBackup(entry, log);
+        return null;
+      }
+      assignedSeq = -1;
       if (log == null) {
         if (!mayCreate) {
           return LogReply.absent();
@@ -109,10 +122,20 @@ final class StreamLogOps {
           return LogReply.of(LogReply.ENDED, log);
         }
       }
+      long seq = log.nextSeq;
+      appendAt(log, seq);
+      entry.setValue(log);
+      assignedSeq = seq;
+      LogReply r = LogReply.of(LogReply.DONE, log);
+      r.seq = seq;
+      r.publishedAtMillis = now;
+      return r;
+    }
+
+    private void appendAt(StreamLog log, long seq) {
       if (key != null) {
         log.forgetKeysBefore(now - keyWindowMillis);
       }
-      long seq = log.nextSeq;
       log.append(LogRecord.encode(type, data, now));
       log.lastAppendMillis = now;
       if (key != null) {
@@ -127,11 +150,54 @@ final class StreamLogOps {
         log.dropOldest();
       }
       expire(log, ttlMillis, now);
+    }
+
+    /**
+     * The backup puts the event at the owner's sequence, never at its own next one. Hazelcast applies
+     * a backup operation that arrives after a missed one (a member paused past the backup timeout)
+     * and repairs the replica only later: appending at the backup's own position would shift every
+     * later event to a wrong sequence, and a promoted backup would serve them under wrong ids. Here a
+     * backup that missed events restarts at the owner's position (the missed ones read as trimmed,
+     * so a reader gets event: gap, until Hazelcast copies the owner's log), and one that already has
+     * the event changes nothing.
+     */
+    private void applyOnBackup(Map.Entry<String, StreamLog> entry, StreamLog log) {
+      if (log == null) {
+        log = new StreamLog(epochIfNew, now);
+      }
+      if (log.nextSeq > assignedSeq) {
+        return;
+      }
+      if (log.nextSeq < assignedSeq) {
+        LOG.warning("stream " + entry.getKey() + ": backup held up to " + (log.nextSeq - 1) + ", owner appended "
+            + assignedSeq + "; restarting the backup there until Hazelcast copies the owner's log");
+        log.dropAll();
+        log.nextSeq = assignedSeq;
+      }
+      appendAt(log, assignedSeq);
       entry.setValue(log);
-      LogReply r = LogReply.of(LogReply.DONE, log);
-      r.seq = seq;
-      r.publishedAtMillis = now;
-      return r;
+    }
+
+    @Override
+    public EntryProcessor<String, StreamLog, LogReply> getBackupProcessor() {
+      if (assignedSeq < 0) {
+        return null;
+      }
+      Append copy = new Append();
+      copy.now = now;
+      copy.type = type;
+      copy.data = data;
+      copy.key = key;
+      copy.epochIfNew = epochIfNew;
+      copy.complete = complete;
+      copy.capacity = capacity;
+      copy.maxBytes = maxBytes;
+      copy.ttlMillis = ttlMillis;
+      copy.keyWindowMillis = keyWindowMillis;
+      copy.completedRetentionMillis = completedRetentionMillis;
+      copy.assignedSeq = assignedSeq;
+      copy.backup = true;
+      return copy;
     }
 
     @Override
@@ -153,6 +219,8 @@ final class StreamLogOps {
       out.writeLong(ttlMillis);
       out.writeLong(keyWindowMillis);
       out.writeLong(completedRetentionMillis);
+      out.writeLong(assignedSeq);
+      out.writeBoolean(backup);
     }
 
     @Override
@@ -169,6 +237,8 @@ final class StreamLogOps {
       ttlMillis = in.readLong();
       keyWindowMillis = in.readLong();
       completedRetentionMillis = in.readLong();
+      assignedSeq = in.readLong();
+      backup = in.readBoolean();
     }
   }
 

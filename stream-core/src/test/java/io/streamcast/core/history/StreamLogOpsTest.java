@@ -865,12 +865,61 @@ class StreamLogOpsTest {
         describe(LogReply.of(LogReply.DONE, backup.getValue())));
   }
 
+  /** What Hazelcast does: the processor on the owner, then its backup processor, over the wire, on the backup. */
   private void applyToBoth(StreamLogOps.Op op, Map.Entry<String, StreamLog> primary,
       Map.Entry<String, StreamLog> backup) {
-    LogReply a = op.process(primary);
-    LogReply b = op.process(backup);
-    assertEquals(describe(a), describe(b), "same reply from " + op.getClass().getSimpleName());
+    op.process(primary);
+    com.hazelcast.map.EntryProcessor<String, StreamLog, LogReply> onBackup = op.getBackupProcessor();
+    if (onBackup != null) {
+      com.hazelcast.map.EntryProcessor<String, StreamLog, LogReply> shipped = ss.toObject(ss.toData(onBackup));
+      shipped.process(backup);
+    }
     assertSameState(primary, backup);
+  }
+
+  @Test
+  void aBackupThatMissedAnAppendRestartsAtTheOwnersSequenceInsteadOfShiftingIt() {
+    Map.Entry<String, StreamLog> primary = streamWith("s", 2, T0);
+    Map.Entry<String, StreamLog> backup = copyOf(primary);
+    append("missed", T0 + 10).process(primary);          // its backup operation never arrived
+    StreamLogOps.Append next = append("next", T0 + 20);
+    LogReply r = next.process(primary);
+    assertEquals(3, r.seq);
+    StreamLogOps.Append onBackup = ss.toObject(ss.toData(next.getBackupProcessor()));
+    assertNull(onBackup.process(backup), "a backup answers nothing");
+    StreamLog b = backup.getValue();
+    assertEquals(4, b.nextSeq, "the backup continues at the owner's position");
+    assertEquals(3, b.headSeq(), "what it missed reads as trimmed (a reader gets event: gap), not shifted");
+    assertEquals(List.of("next"), heldData(b));
+  }
+
+  @Test
+  void aBackupAppliedTwiceChangesNothingTheSecondTime() {
+    Map.Entry<String, StreamLog> primary = streamWith("s", 2, T0);
+    Map.Entry<String, StreamLog> backup = copyOf(primary);
+    StreamLogOps.Append op = append("x", T0 + 5);
+    op.process(primary);
+    StreamLogOps.Append onBackup = ss.toObject(ss.toData(op.getBackupProcessor()));
+    onBackup.process(backup);
+    onBackup.process(backup);
+    assertSameState(primary, backup);
+  }
+
+  @Test
+  void anAppendThatAppendsNothingHasNoBackup() {
+    Map.Entry<String, StreamLog> e = entry("s");
+    StreamLogOps.Append refused = append("x", T0);
+    refused.mayCreate = false;
+    refused.process(e);
+    assertNull(refused.getBackupProcessor(), "absent and not created");
+    StreamLogOps.Append done = complete(T0);
+    done.process(e);
+    StreamLogOps.Append again = complete(T0 + 1);
+    again.process(e);
+    assertNull(again.getBackupProcessor(), "a second complete replays the first");
+    StreamLogOps.Append late = append("late", T0 + 2);
+    late.process(e);
+    assertNull(late.getBackupProcessor(), "refused after the complete");
   }
 
   /** A log whose ring buffer has wrapped (dropped from the front, appended at the back), with keys. */
