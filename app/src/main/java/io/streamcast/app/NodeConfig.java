@@ -165,30 +165,26 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
   }
 
   private static int integer(Map<NodeFlag, String> v, NodeFlag f) {
+    return parsed(v, f, Integer::parseInt, "a whole number");
+  }
+
+  /** @return the flag's value as {@code parse} reads it; a value it refuses is reported as not {@code what} */
+  private static <T> T parsed(Map<NodeFlag, String> v, NodeFlag f, java.util.function.Function<String, T> parse,
+      String what) {
     String s = v.get(f);
     try {
-      return Integer.parseInt(s);
+      return parse.apply(s);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
+      throw new IllegalArgumentException(f.flag() + " must be " + what + ", got '" + s + "'");
     }
   }
 
   private static long longInteger(Map<NodeFlag, String> v, NodeFlag f) {
-    String s = v.get(f);
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(f.flag() + " must be a whole number, got '" + s + "'");
-    }
+    return parsed(v, f, Long::parseLong, "a whole number");
   }
 
   private static double fraction(Map<NodeFlag, String> v, NodeFlag f) {
-    String s = v.get(f);
-    try {
-      return Double.parseDouble(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(f.flag() + " must be a number such as 0.85, got '" + s + "'");
-    }
+    return parsed(v, f, Double::parseDouble, "a number such as 0.85");
   }
 
   private static int notNegative(Map<NodeFlag, String> v, NodeFlag f) {

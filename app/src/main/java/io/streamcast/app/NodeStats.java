@@ -1,13 +1,15 @@
 package io.streamcast.app;
 
 import io.streamcast.core.ApiError;
-
 import io.streamcast.core.StreamcastMeters;
+import io.streamcast.core.history.RetentionSweep;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The figures a node publishes about itself once a second on {@link NodeStatsReporter#STREAM}:
@@ -15,18 +17,6 @@ import java.util.Set;
  * and its heap. One JSON object per sample; the dashboard reads exactly these fields.
  */
 final class NodeStats {
-
-  /** What the node knows of its own load besides its meters. */
-  interface NodeLoad {
-    /** @return whether the node refuses new streams and subscriptions for memory */
-    boolean memoryPressure();
-
-    /** @return streams holding events that this member owns (at the last retention sweep) */
-    int historyStreams();
-
-    /** @return bytes of events those hold */
-    long historyBytes();
-  }
 
   /** Seconds the latency percentiles span: long enough to hold a few events of a quiet node. */
   private static final int LATENCY_WINDOW_SECONDS = 5;
@@ -36,7 +26,8 @@ final class NodeStats {
   private final StreamcastMeters meters;
   private final LatencyWindow endToEnd;
   private final LatencyWindow publish;
-  private final NodeLoad load;
+  private final BooleanSupplier memoryPressure;
+  private final Supplier<RetentionSweep.Report> lastSweep;
   private final long startedNanos = System.nanoTime();
   private long lastNanos = startedNanos;
   private double lastPublished;
@@ -47,10 +38,13 @@ final class NodeStats {
    * @param node the node's name
    * @param roles the node's roles
    * @param meters the node's meters
-   * @param load memory pressure and the history this node owns
+   * @param memoryPressure whether the node refuses new streams and subscriptions for memory
+   * @param lastSweep what the last retention sweep found: the streams and bytes of history this member owns
    */
-  NodeStats(String node, Set<String> roles, StreamcastMeters meters, NodeLoad load) {
-    this.load = load;
+  NodeStats(String node, Set<String> roles, StreamcastMeters meters, BooleanSupplier memoryPressure,
+      Supplier<RetentionSweep.Report> lastSweep) {
+    this.memoryPressure = memoryPressure;
+    this.lastSweep = lastSweep;
     this.node = node;
     this.roles = Set.copyOf(roles);
     this.meters = meters;
@@ -95,11 +89,11 @@ final class NodeStats {
         .put("gaps", (long) meters.gapsTotal())
         .put("slowConsumerCatchUps", (long) meters.slowConsumerCatchUpsTotal())
         .put("slowConsumerDisconnects", (long) meters.slowConsumerDisconnectsTotal())
-        .put("memoryPressure", load.memoryPressure())
+        .put("memoryPressure", memoryPressure.getAsBoolean())
         .put("refusedCapacity", (long) (meters.refusedTotal(StreamcastMeters.Port.EDGE, ApiError.CAPACITY)
             + meters.refusedTotal(StreamcastMeters.Port.PUBLISH, ApiError.CAPACITY)))
-        .put("historyStreams", load.historyStreams())
-        .put("historyBytes", load.historyBytes());
+        .put("historyStreams", lastSweep.get().streams())
+        .put("historyBytes", lastSweep.get().bytes());
   }
 
   /** @return the last word of a node that leaves: the dashboard shows it gone at once */

@@ -40,7 +40,6 @@ public final class StreamcastNode {
   private final StreamPublisher publisher;
   private final RetentionSweep sweep;
   private volatile RetentionSweep.Report lastSweep = new RetentionSweep.Report(0, 0, List.of(), 0);
-  private final java.util.function.BooleanSupplier underPressure;
   private EdgeVerticle edge;
   private String edgeDeployment;
   private ProducerVerticle producer;
@@ -60,9 +59,8 @@ public final class StreamcastNode {
     this.memoryPressure = MemoryPressure.start(config.memoryHighWatermark());
     this.metrics = metrics;
     this.members = new ClusterMembers(hazelcast);
-    this.underPressure = memoryPressure::high;
     this.history = new HazelcastStreamHistory(vertx, hazelcast, config.retention());
-    this.publisher = new StreamPublisher(vertx, history, metrics.meters(), underPressure);
+    this.publisher = new StreamPublisher(vertx, history, metrics.meters(), memoryPressure::high);
     this.sweep = new RetentionSweep(hazelcast, config.retention());
   }
 
@@ -120,7 +118,7 @@ public final class StreamcastNode {
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
     }
     if (config.edgeRole()) {
-      edge = new EdgeVerticle(config.edge(), history, underPressure, members, readiness,
+      edge = new EdgeVerticle(config.edge(), history, memoryPressure::high, members, readiness,
           new ObservabilityRoutes(metrics.registry()), metrics.meters());
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
         edgeDeployment = id;
@@ -132,22 +130,8 @@ public final class StreamcastNode {
     }
     // last, so it is undeployed first on a drain and its goodbye goes out while the node still works
     NodeStatsReporter stats = new NodeStatsReporter(
-        new NodeStats(config.cluster().nodeName(), config.roles(), metrics.meters(), new NodeStats.NodeLoad() {
-          @Override
-          public boolean memoryPressure() {
-            return memoryPressure.high();
-          }
-
-          @Override
-          public int historyStreams() {
-            return lastSweep.streams();
-          }
-
-          @Override
-          public long historyBytes() {
-            return lastSweep.bytes();
-          }
-        }), publisher,
+        new NodeStats(config.cluster().nodeName(), config.roles(), metrics.meters(), memoryPressure::high,
+            () -> lastSweep), publisher,
         config.metricsStreamLabels() ? new StreamHistoryGauges(metrics.meters(), history) : null);
     chain = chain.compose(v -> vertx.deployVerticle(stats)).map(this::deployed);
     long every = sweepEveryMillis();

@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -39,7 +38,6 @@ public final class EdgeVerticle extends VerticleBase {
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
   private HttpServer server;
-  private long lastTouchMillis;
   /** How often streams with subscribers here are marked in use (well under any sane idle time). */
   private static final long TOUCH_EVERY_MILLIS = 5_000;
 
@@ -95,14 +93,11 @@ public final class EdgeVerticle extends VerticleBase {
     // one sweep per node, not one timer per connection: idle connections cost no timer
     vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
         id -> ledger.snapshot().forEach(Subscription::heartbeat));
+    // history forgets streams idle for --stream-idle-seconds unless someone watches them
+    vertx.setPeriodic(TOUCH_EVERY_MILLIS, id -> history.touch(feeds.watched())
+        .onFailure(e -> LOG.warning("could not mark watched streams as in use: " + e)));
     vertx.setPeriodic(1000, id -> {
-      List<String> watched = feeds.sweep();
-      // history forgets streams idle for --stream-idle-seconds unless someone watches them
-      long now = System.currentTimeMillis();
-      if (now - lastTouchMillis >= TOUCH_EVERY_MILLIS && !watched.isEmpty()) {
-        lastTouchMillis = now;
-        history.touch(watched).onFailure(e -> LOG.warning("could not mark watched streams as in use: " + e));
-      }
+      feeds.sweep();
       ledger.report();
       if (access.enabled()) {
         ledger.expire(System.currentTimeMillis());

@@ -70,14 +70,9 @@ final class StreamFeeds {
     return feed.opened();
   }
 
-  /**
-   * Periodic upkeep: audits feeds against history, drops those idle past the linger time.
-   *
-   * @return the streams with subscribers on this node (history keeps them from idling out)
-   */
-  List<String> sweep() {
+  /** Periodic upkeep: audits feeds against history, drops those idle past the linger time. */
+  void sweep() {
     long now = System.currentTimeMillis();
-    List<String> watched = new ArrayList<>();
     Iterator<StreamFeed> it = feeds.values().iterator();
     while (it.hasNext()) {
       StreamFeed feed = it.next();
@@ -88,11 +83,18 @@ final class StreamFeeds {
           feed.close();
           it.remove();
         } else {
-          if (feed.subscribers() > 0) {
-            watched.add(feed.stream());
-          }
           feed.audit(now);
         }
+      }
+    }
+  }
+
+  /** @return the streams with subscribers on this node (history keeps them from idling out) */
+  List<String> watched() {
+    List<String> watched = new ArrayList<>();
+    for (StreamFeed feed : feeds.values()) {
+      if (!feed.isClosed() && feed.subscribers() > 0) {
+        watched.add(feed.stream());
       }
     }
     return watched;

@@ -112,9 +112,9 @@ final class Subscription {
    */
   void endDeleted(String requested) {
     sendHead();
-    String end = EventId.format(feed.epoch(), feed.completedSeq());
-    write(format.control(end, EventType.GAP, new JsonObject().put("requested", requested).put("resumedAfter", end)));
-    ledger.gap();
+    nextSeq = feed.completedSeq() + 1;
+    pendingGap = requested;
+    sendGap();
     response.end();
     finish("stream deleted");
   }

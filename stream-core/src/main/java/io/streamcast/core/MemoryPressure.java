@@ -104,7 +104,6 @@ public final class MemoryPressure implements AutoCloseable {
   private volatile double fraction = Double.NaN;
   private volatile long lastReadingNanos = System.nanoTime();
   private long lastGcRequestNanos;
-  private long refusedAtEntry;
 
   MemoryPressure(MemoryPoolMXBean pool, double highMark, double lowMark, Duration recheckAfter) {
     if (!(highMark > 0 && highMark < 1)) {
@@ -237,14 +236,14 @@ public final class MemoryPressure implements AutoCloseable {
     high = now;
     Change change = new Change(now, f, usedBytes, maxBytes, source);
     if (now) {
-      refusedAtEntry = refused.sum();
       LOG.warning(String.format(Locale.ROOT, "memory pressure: %.1f %% of %s in use (%d of %d MB; %s), at or "
           + "above the high-water mark %.0f %%: refusing work that adds state", f * 100, poolName(),
           usedBytes >> 20, maxBytes >> 20, source, highMark * 100));
     } else {
       LOG.info(String.format(Locale.ROOT, "memory pressure over: %.1f %% of %s in use (%d of %d MB; %s), at or "
-          + "below %.0f %%: taking work again (%d refused meanwhile)", f * 100, poolName(),
-          usedBytes >> 20, maxBytes >> 20, source, lowMark * 100, refused.sum() - refusedAtEntry));
+          + "below %.0f %%: taking work again (refusals are counted in "
+          + "streamcast_requests_refused_total{reason=\"capacity\"})", f * 100, poolName(),
+          usedBytes >> 20, maxBytes >> 20, source, lowMark * 100));
     }
     for (Consumer<Change> l : listeners) {
       try {

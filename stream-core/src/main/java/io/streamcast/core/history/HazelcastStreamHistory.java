@@ -78,7 +78,7 @@ public final class HazelcastStreamHistory implements StreamHistory {
   private StreamLogOps.Append appendOp(String stream, boolean mayCreate) {
     StreamLogOps.Append op = new StreamLogOps.Append();
     op.now = System.currentTimeMillis();
-    op.epochIfNew = newEpoch(op.now);
+    op.epochSalt = ThreadLocalRandom.current().nextInt();
     op.mayCreate = mayCreate;
     op.capacity = policy.capacityOf(stream);
     op.maxBytes = policy.maxBytes();
@@ -102,7 +102,7 @@ public final class HazelcastStreamHistory implements StreamHistory {
   public Future<StreamState> open(String stream, boolean mayCreate) {
     StreamLogOps.Open op = new StreamLogOps.Open();
     op.now = System.currentTimeMillis();
-    op.epochIfNew = newEpoch(op.now);
+    op.epochSalt = ThreadLocalRandom.current().nextInt();
     op.mayCreate = mayCreate;
     op.touch = true;
     op.ttlMillis = policy.ttlSecondsOf(stream) * 1000L;
@@ -188,10 +188,5 @@ public final class HazelcastStreamHistory implements StreamHistory {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-  }
-
-  private static String newEpoch(long now) {
-    // time first, so epochs of one stream sort by creation; two random chars break same-ms ties
-    return Long.toString(now, 36) + Integer.toString(36 + ThreadLocalRandom.current().nextInt(36 * 36 - 36), 36);
   }
 }

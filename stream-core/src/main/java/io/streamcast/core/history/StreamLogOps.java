@@ -49,6 +49,16 @@ final class StreamLogOps {
     }
   }
 
+  /**
+   * The epoch a stream created now gets: time first, so the epochs of one stream sort by creation,
+   * then two base-36 characters from {@code salt} to break same-millisecond ties. Built only when a
+   * stream is created, not on every append, and a pure function of the processor's fields, so the
+   * backup builds the same one.
+   */
+  static String epoch(long now, int salt) {
+    return Long.toString(now, 36) + Integer.toString(36 + Math.floorMod(salt, 36 * 36 - 36), 36);
+  }
+
   /** @return the oldest sequence whose event has not outlived {@code ttlMillis} (0: no limit) */
   static long liveHead(StreamLog log, long ttlMillis, long now) {
     long head = log.headSeq();
@@ -80,7 +90,9 @@ final class StreamLogOps {
     String type;
     byte[] data;
     String key;
+    /** The epoch a new stream gets; null: {@link #epoch(long, int)} of {@link #now} and {@link #epochSalt}. */
     String epochIfNew;
+    int epochSalt;
     boolean mayCreate;
     boolean complete;
     int capacity;
@@ -108,7 +120,7 @@ final class StreamLogOps {
         if (!mayCreate) {
           return LogReply.absent();
         }
-        log = new StreamLog(epochIfNew, now);
+        log = new StreamLog(newEpoch(), now);
       } else {
         // the key first: a retry of a publish that did succeed gets its id, even once the stream
         // completed after it (the keys of a completed stream live until it is buried)
@@ -130,6 +142,10 @@ final class StreamLogOps {
       r.seq = seq;
       r.publishedAtMillis = now;
       return r;
+    }
+
+    private String newEpoch() {
+      return epochIfNew != null ? epochIfNew : epoch(now, epochSalt);
     }
 
     private void appendAt(StreamLog log, long seq) {
@@ -163,7 +179,7 @@ final class StreamLogOps {
      */
     private void applyOnBackup(Map.Entry<String, StreamLog> entry, StreamLog log) {
       if (log == null) {
-        log = new StreamLog(epochIfNew, now);
+        log = new StreamLog(newEpoch(), now);
       }
       if (log.nextSeq > assignedSeq) {
         return;
@@ -189,6 +205,7 @@ final class StreamLogOps {
       copy.data = data;
       copy.key = key;
       copy.epochIfNew = epochIfNew;
+      copy.epochSalt = epochSalt;
       copy.complete = complete;
       copy.capacity = capacity;
       copy.maxBytes = maxBytes;
@@ -212,6 +229,7 @@ final class StreamLogOps {
       out.writeByteArray(data);
       out.writeString(key);
       out.writeString(epochIfNew);
+      out.writeInt(epochSalt);
       out.writeBoolean(mayCreate);
       out.writeBoolean(complete);
       out.writeInt(capacity);
@@ -230,6 +248,7 @@ final class StreamLogOps {
       data = in.readByteArray();
       key = in.readString();
       epochIfNew = in.readString();
+      epochSalt = in.readInt();
       mayCreate = in.readBoolean();
       complete = in.readBoolean();
       capacity = in.readInt();
@@ -305,7 +324,9 @@ final class StreamLogOps {
   static final class Open extends Op {
     private static final long serialVersionUID = 1L;
 
+    /** As in {@link Append}: null derives the epoch from {@link #now} and {@link #epochSalt}. */
     String epochIfNew;
+    int epochSalt;
     boolean mayCreate;
     boolean touch;
     long ttlMillis;
@@ -320,7 +341,7 @@ final class StreamLogOps {
         if (!mayCreate) {
           return LogReply.absent();
         }
-        log = new StreamLog(epochIfNew, now);
+        log = new StreamLog(epochIfNew != null ? epochIfNew : epoch(now, epochSalt), now);
         entry.setValue(log);
       } else if (touch && !log.tombstone && log.lastSubscriberMillis < now) {
         log.lastSubscriberMillis = now;
@@ -343,6 +364,7 @@ final class StreamLogOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       super.writeData(out);
       out.writeString(epochIfNew);
+      out.writeInt(epochSalt);
       out.writeBoolean(mayCreate);
       out.writeBoolean(touch);
       out.writeLong(ttlMillis);
@@ -352,6 +374,7 @@ final class StreamLogOps {
     public void readData(ObjectDataInput in) throws IOException {
       super.readData(in);
       epochIfNew = in.readString();
+      epochSalt = in.readInt();
       mayCreate = in.readBoolean();
       touch = in.readBoolean();
       ttlMillis = in.readLong();

@@ -894,6 +894,20 @@ class StreamLogOpsTest {
   }
 
   @Test
+  void aNewStreamsEpochIsDerivedFromTheClockAndSaltTheSameWayOnTheBackup() {
+    Map.Entry<String, StreamLog> primary = entry("s");
+    Map.Entry<String, StreamLog> backup = entry("s");
+    StreamLogOps.Append op = append("first", T0);
+    op.epochIfNew = null;
+    op.epochSalt = 1234;
+    op.process(primary);
+    assertEquals(StreamLogOps.epoch(T0, 1234), primary.getValue().epoch);
+    StreamLogOps.Append onBackup = ss.toObject(ss.toData(op.getBackupProcessor()));
+    onBackup.process(backup);
+    assertSameState(primary, backup);
+  }
+
+  @Test
   void aBackupAppliedTwiceChangesNothingTheSecondTime() {
     Map.Entry<String, StreamLog> primary = streamWith("s", 2, T0);
     Map.Entry<String, StreamLog> backup = copyOf(primary);
