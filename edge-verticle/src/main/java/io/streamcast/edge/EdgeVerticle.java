@@ -38,8 +38,6 @@ public final class EdgeVerticle extends VerticleBase {
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
   private HttpServer server;
-  /** How often streams with subscribers here are marked in use (well under any sane idle time). */
-  private static final long TOUCH_EVERY_MILLIS = 5_000;
 
   /**
    * @param config validated settings
@@ -94,7 +92,7 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
         id -> ledger.snapshot().forEach(Subscription::heartbeat));
     // history forgets streams idle for --stream-idle-seconds unless someone watches them
-    vertx.setPeriodic(TOUCH_EVERY_MILLIS, id -> history.touch(feeds.watched())
+    vertx.setPeriodic(history.touchEveryMillis(), id -> history.touch(feeds.watched())
         .onFailure(e -> LOG.warning("could not mark watched streams as in use: " + e)));
     vertx.setPeriodic(1000, id -> {
       feeds.sweep();

@@ -60,4 +60,10 @@ public interface StreamHistory {
 
   /** Records that these streams have subscribers on this node now (so they are not idle). */
   Future<Void> touch(Collection<String> streams);
+
+  /**
+   * @return how often an edge must {@link #touch} the streams it serves so that none is taken for
+   *     idle: well within the idle time
+   */
+  long touchEveryMillis();
 }

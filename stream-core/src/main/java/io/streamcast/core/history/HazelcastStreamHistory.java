@@ -181,6 +181,12 @@ public final class HazelcastStreamHistory implements StreamHistory {
     return Future.join(touched).mapEmpty();
   }
 
+  /** A third of the idle time, so two touches can be missed; at most every 5 s, at least every 0.2 s. */
+  @Override
+  public long touchEveryMillis() {
+    return Math.max(200, Math.min(5_000, policy.idleSeconds() * 1000L / 3));
+  }
+
   private Future<LogReply> submit(String stream, StreamLogOps.Op op) {
     Context ctx = vertx.getOrCreateContext();
     try {
