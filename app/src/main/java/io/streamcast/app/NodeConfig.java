@@ -35,10 +35,12 @@ import java.util.stream.Collectors;
  * @param retention history bounds and stream lifetimes
  * @param memoryHighWatermark fraction of the old generation's maximum, in use after a collection, at
  *     which the node refuses work that adds state (see {@code io.streamcast.core.MemoryPressure})
+ * @param eventLoops Vert.x event loops (ADR 15)
+ * @param eventBusMetrics whether Vert.x's event-bus meters are kept
  */
 public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
     int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels, RetentionPolicy retention,
-    double memoryHighWatermark) {
+    double memoryHighWatermark, int eventLoops, boolean eventBusMetrics) {
 
   /** Role running {@code EdgeVerticle}. */
   public static final String EDGE = "edge";
@@ -56,6 +58,9 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     if (!(memoryHighWatermark >= MIN_MEMORY_HIGH_WATERMARK && memoryHighWatermark <= MAX_MEMORY_HIGH_WATERMARK)) {
       throw new IllegalArgumentException(NodeFlag.MEMORY_HIGH_WATERMARK.flag() + " must be between "
           + MIN_MEMORY_HIGH_WATERMARK + " and " + MAX_MEMORY_HIGH_WATERMARK + ", got " + memoryHighWatermark);
+    }
+    if (eventLoops < 1) {
+      throw new IllegalArgumentException(NodeFlag.EVENT_LOOPS.flag() + " must be 1 or more, got " + eventLoops);
     }
     if (drainDelaySeconds < 0 || drainDelaySeconds >= drainSeconds) {
       throw new IllegalArgumentException("--drain-delay-seconds must be 0 or more and less than --drain-seconds ("
@@ -130,7 +135,8 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
-        bool(v, NodeFlag.METRICS_STREAM_LABELS), retention, fraction(v, NodeFlag.MEMORY_HIGH_WATERMARK));
+        bool(v, NodeFlag.METRICS_STREAM_LABELS), retention, fraction(v, NodeFlag.MEMORY_HIGH_WATERMARK),
+        integer(v, NodeFlag.EVENT_LOOPS), bool(v, NodeFlag.EVENTBUS_METRICS));
   }
 
   /** Auth is on with exactly one key; the PEM file is read and parsed now, so a bad one stops the start. */

@@ -84,7 +84,9 @@ public final class StreamcastNode {
   public static Future<StreamcastNode> start(NodeConfig config, NodeExit exit) {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastMemberConfig.build(config.cluster()));
     // native epoll (netty-transport-native-epoll) where the platform has it; NIO otherwise
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
+    // one event loop by default: publish, bus delivery and the subscriber's write stay on one thread (ADR 15)
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
+        .setEventLoopPoolSize(config.eventLoops()).setEventBusOptions(new EventBusOptions()
         .setHost(config.cluster().host())
         .setClusterPublicHost(config.cluster().host())
         .setPort(0));

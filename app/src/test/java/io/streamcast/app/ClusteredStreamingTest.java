@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -301,6 +302,37 @@ class ClusteredStreamingTest {
           assertEquals(204, r.getValue().get(1).status(), "from=latest on a completed stream");
           assertEquals(409, r.getValue().get(2).status());
           assertEquals("stream_completed", r.getValue().get(2).body().getString("error"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void publishPathsReadAsTheRouterReadsThemAndAChunkedBodyIsBounded(Vertx vertx, VertxTestContext ctx) {
+    Buffer half = Buffer.buffer(new byte[(1 << 19) + 1]);
+    Future<Publishing.Answer> chunked = http.request(new RequestOptions().setMethod(HttpMethod.POST)
+            .setAbsoluteURI(pubA + "/streams/chunked").addHeader("Content-Type", "text/plain"))
+        .compose(req -> {
+          req.setChunked(true); // no Content-Length: the limit must hold while the body arrives
+          req.write(half);
+          req.end(half);
+          return req.response();
+        })
+        .compose(resp -> resp.body().map(b -> new Publishing.Answer(resp.statusCode(), new JsonObject(b), resp.headers())));
+    Future.all(List.of(
+            Publishing.post(http, pubA + "/streams/pct%2Dname", Buffer.buffer("x"), Map.of()),
+            Publishing.post(http, pubA + "/streams/slashed/", Buffer.buffer("x"), Map.of()),
+            chunked))
+        .compose(all -> Publishing.get(http, a + "/streams/chunked/info").map(info -> Map.entry(all.<Publishing.Answer>list(), info)))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          List<Publishing.Answer> answers = r.getKey();
+          assertEquals(201, answers.get(0).status(), answers.get(0).body().encode());
+          assertEquals("pct-name", answers.get(0).body().getString("stream"), "the name is percent-decoded");
+          assertEquals(201, answers.get(1).status(), answers.get(1).body().encode());
+          assertEquals("slashed", answers.get(1).body().getString("stream"));
+          assertEquals(413, answers.get(2).status(), answers.get(2).body().encode());
+          assertEquals("data_too_large", answers.get(2).body().getString("error"));
+          assertEquals(0, r.getValue().body().getInteger("retained", 0), "nothing of the refused body was appended");
           ctx.completeNow();
         })));
   }

@@ -1,6 +1,7 @@
 package io.streamcast.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import org.hawkular.agent.prometheus.types.Counter;
 import org.hawkular.agent.prometheus.types.Gauge;
 import org.hawkular.agent.prometheus.types.Metric;
 import org.junit.jupiter.api.AfterAll;
@@ -16,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code --metrics-stream-labels true}: per-stream series (connections, history size) appear,
- * labelled with the stream, for the streams that have connections on the node.
+ * The opt-in series: with {@code --metrics-stream-labels true}, per-stream series (connections,
+ * history size) appear, labelled with the stream, for the streams that have connections on the
+ * node; with {@code --eventbus-metrics true}, Vert.x's event-bus series.
  */
 class MetricsStreamLabelsTest {
 
@@ -26,7 +29,7 @@ class MetricsStreamLabelsTest {
   @BeforeAll
   @Timeout(90)
   static void startCluster() {
-    cluster = TestCluster.start(1, Map.of(NodeFlag.METRICS_STREAM_LABELS, "true"));
+    cluster = TestCluster.start(1, Map.of(NodeFlag.METRICS_STREAM_LABELS, "true", NodeFlag.EVENTBUS_METRICS, "true"));
   }
 
   @AfterAll
@@ -54,6 +57,9 @@ class MetricsStreamLabelsTest {
       MetricsEndpointTest.awaitTrue(() -> streamGauge("streamcast_stream_history_events", "labelled") == 3,
           "history size of 'labelled' is 3");
       assertEquals(1, streamGauge("streamcast_stream_connections", "labelled"));
+      PrometheusText scrape = PrometheusText.scrape(cluster.edge(0));
+      assertTrue(scrape.family("vertx_eventbus_published_total").getMetrics().stream()
+          .anyMatch(m -> ((Counter) m).getValue() >= 3), "published events counted by Vert.x's event-bus meters");
     }
   }
 

@@ -61,7 +61,9 @@ public final class HazelcastMemberConfig {
     config.addMapConfig(new MapConfig(HazelcastStreamHistory.MAP)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(1)
-        .setAsyncBackupCount(0));
+        .setAsyncBackupCount(0)
+        // nothing reads Hazelcast's per-map statistics, and each operation paid a look-up for them
+        .setStatisticsEnabled(false));
     return config;
   }
 }

@@ -56,7 +56,7 @@ public final class ProducerVerticle extends VerticleBase {
             || readiness.state() == NodeReadiness.State.SERVING,
         StreamAccess.create(vertx, config.auth()), config.maxPublishesPerSecondPerUser());
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.bindHost()).setPort(config.publishPort()))
-        .requestHandler(routes.router(vertx))
+        .requestHandler(routes.handler(vertx))
         .listen()
         .onSuccess(s -> {
           server = s;
