@@ -6,6 +6,8 @@ import io.streamcast.core.RetentionPolicy;
 import io.streamcast.edge.EdgeConfig;
 import io.streamcast.producer.ProducerConfig;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -213,6 +215,47 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     return "per-user limits (" + NodeFlag.MAX_CONNECTIONS_PER_USER.flag() + ", "
         + NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER.flag() + ") count users by their token's sub and need auth ("
         + NodeFlag.JWT_SECRET.flag() + " or " + NodeFlag.JWT_PUBLIC_KEY.flag() + "): they are inactive on this node";
+  }
+
+  /**
+   * The warning a {@code node} logs at start when anyone who reaches it may read and write every
+   * stream: auth is off and its HTTP ports bind an address beyond loopback (the default {@code
+   * 0.0.0.0} included). The demo says nothing: it is meant to be tried on one's own machine.
+   *
+   * <p>Resolves {@code --bind-host} when it is a name (as binding it will), so call it off any
+   * event loop; a name that does not resolve counts as beyond loopback.
+   *
+   * @return the warning for the log; null when auth is on, in the demo, or bound to loopback only
+   */
+  public String openAuthWarning() {
+    if (demo || edge.auth().enabled()) {
+      return null;
+    }
+    String host = edgeRole() ? edge.bindHost() : producer.bindHost();
+    if (loopback(host)) {
+      return null;
+    }
+    StringBuilder ports = new StringBuilder();
+    if (edgeRole()) {
+      ports.append("the edge port ").append(host).append(':').append(edge.httpPort());
+    }
+    if (producerRole()) {
+      ports.append(ports.length() == 0 ? "" : " and ").append("the publish port ").append(host).append(':')
+          .append(producer.publishPort());
+    }
+    return "*** AUTH IS OFF on a node reachable beyond loopback: whoever reaches " + ports
+        + " may subscribe to and publish on every stream. Turn auth on with " + NodeFlag.JWT_SECRET.env()
+        + " (or " + NodeFlag.JWT_SECRET.flag() + ") or " + NodeFlag.JWT_PUBLIC_KEY.flag() + ", or bind "
+        + NodeFlag.BIND_HOST.flag() + " 127.0.0.1; see the README's Security section ***";
+  }
+
+  /** @return whether {@code host} is a loopback address (a wildcard such as 0.0.0.0 is not) */
+  private static boolean loopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static boolean bool(Map<NodeFlag, String> v, NodeFlag f) {

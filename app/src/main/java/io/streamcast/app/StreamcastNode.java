@@ -82,6 +82,11 @@ public final class StreamcastNode {
    * @return the node, serving; fails with the reason it could not start (and leaves the cluster)
    */
   public static Future<StreamcastNode> start(NodeConfig config, NodeExit exit) {
+    // here, on the caller's thread: finding out may resolve --bind-host, which must not happen on an event loop
+    String openAuth = config.openAuthWarning();
+    if (openAuth != null) {
+      LOG.warning(openAuth);
+    }
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastMemberConfig.build(config.cluster()));
     // native epoll (netty-transport-native-epoll) where the platform has it; NIO otherwise
     // one event loop by default: publish, bus delivery and the subscriber's write stay on one thread (ADR 15)

@@ -253,6 +253,54 @@ class AuthTest {
   }
 
   @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void systemStreamsAreNeverWrittenAndReadOnlyThroughAnExplicitPattern(Vertx vertx, VertxTestContext ctx) {
+    String stats = NodeStatsReporter.STREAM;
+    // "*" everywhere: what a tenant's broad token looks like; it must not reach the cluster's own streams
+    String everything = token(List.of("*"), List.of("*"));
+    String systemToo = token(List.of("orders.*", "_cluster.*"), List.of("*", "_cluster.*", "_*"));
+    String suffixOnly = token(List.of("*.stats", "*cluster*"), null);
+    Future.all(List.of(
+            publishAs(everything, stats, "forged"),
+            // even a pattern written for system streams does not make them writable
+            publishAs(systemToo, stats, "forged"),
+            Publishing.post(http, pub + "/streams/" + stats + "/complete", Buffer.buffer(), Tokens.bearer(systemToo)),
+            Publishing.request(http, io.vertx.core.http.HttpMethod.DELETE, pub + "/streams/" + stats,
+                Map.of("Authorization", "Bearer " + systemToo)),
+            // no token at all: still 403, a token could not help
+            Publishing.post(http, pub + "/streams/" + stats, Buffer.buffer("forged"), Map.of()),
+            getAs(edge + "/streams/" + stats, Map.of("Authorization", "Bearer " + everything)),
+            getAs(edge + "/streams/" + stats + "/info", Map.of("Authorization", "Bearer " + everything)),
+            getAs(pub + "/streams/" + stats + "/info", Map.of("Authorization", "Bearer " + everything)),
+            getAs(edge + "/streams/" + stats, Map.of("Authorization", "Bearer " + suffixOnly)),
+            getAs(edge + "/streams/" + stats + "/info", Map.of("Authorization", "Bearer " + systemToo))))
+        .compose(all -> SseProbe.open(vertx, http, edge + "/streams/" + stats + "?from=earliest&access_token=" + systemToo)
+            .compose(probe -> probe.awaitDataEvents(1, 10_000).map(events -> {
+              ctx.verify(() -> {
+                for (int i = 0; i < 5; i++) {
+                  Publishing.Answer a = all.resultAt(i);
+                  assertRefused(a, 403, "forbidden");
+                  assertTrue(a.body().getString("message").contains("system stream"), a.body().encode());
+                }
+                for (int i = 5; i < 9; i++) {
+                  Publishing.Answer a = all.resultAt(i);
+                  assertRefused(a, 403, "forbidden");
+                  assertTrue(a.body().getString("message").contains("'_cluster.*'"), "says which pattern: " + a.body());
+                }
+                assertEquals(200, all.<Publishing.Answer>resultAt(9).status(), "info with _cluster.*");
+                assertEquals(200, probe.status(), "subscribe with _cluster.*");
+                for (SseEvent e : events) {
+                  assertEquals(NodeStatsReporter.EVENT_TYPE, e.type(), e.data());
+                  assertFalse(e.data().contains("forged"), e.data());
+                }
+              });
+              probe.close();
+              return null;
+            })))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void infoNeedsAGrantAndOperationsStayOpen(VertxTestContext ctx) {
     String reader = token(List.of("auth.info"), null);
@@ -274,6 +322,7 @@ class AuthTest {
           for (int i = 4; i < 8; i++) {
             assertEquals(200, all.<Publishing.Answer>resultAt(i).status(), "open endpoint " + i);
           }
+          assertEquals("on", all.<Publishing.Answer>resultAt(4).body().getString("auth"), "/health says auth is on");
           ctx.completeNow();
         })));
   }

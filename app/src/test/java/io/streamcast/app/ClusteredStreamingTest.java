@@ -382,6 +382,40 @@ class ClusteredStreamingTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void systemStreamsCannotBeWrittenThroughThePublishApiEvenWithAuthOff(Vertx vertx, VertxTestContext ctx) {
+    String stats = NodeStatsReporter.STREAM;
+    Future.all(List.of(
+            Publishing.post(http, pubA + "/streams/" + stats + "?event=node-stats",
+                Buffer.buffer("{\"node\":\"node-1\",\"forged\":true}"), Map.of("Content-Type", "application/json")),
+            Publishing.post(http, pubB + "/streams/" + stats + "/complete", Buffer.buffer(), Map.of()),
+            Publishing.request(http, HttpMethod.DELETE, pubA + "/streams/" + stats),
+            // any name starting with '_' is the nodes' own, not only _cluster.*
+            Publishing.post(http, pubA + "/streams/_internal", Buffer.buffer("x"), Map.of()),
+            // the path parameter is decoded before the check: an escaped '_' is still a '_'
+            Publishing.post(http, pubA + "/streams/%5Fcluster.stats", Buffer.buffer("x"), Map.of())))
+        .compose(all -> SseProbe.open(vertx, http, a + "/streams/" + stats + "?from=earliest")
+            .compose(probe -> probe.awaitDataEvents(1, 10_000).map(events -> {
+              probe.close();
+              return Map.entry(all.<Publishing.Answer>list(), events);
+            })))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          for (int i = 0; i < r.getKey().size(); i++) {
+            Publishing.Answer answer = r.getKey().get(i);
+            assertEquals(403, answer.status(), "case " + i + ": " + answer.body());
+            assertEquals("forbidden", answer.body().getString("error"), "case " + i);
+            assertTrue(answer.body().getString("message").contains("system stream"), answer.body().encode());
+          }
+          // reading follows the subscribe rules (open with auth off); what it holds came from the nodes
+          for (SseEvent e : r.getValue()) {
+            assertEquals(NodeStatsReporter.EVENT_TYPE, e.type(), e.data());
+            assertFalse(e.data().contains("forged"), "no forged figures: " + e.data());
+          }
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void ndjsonOnTheSameUrlAndHeartbeatsOnQuietStreams(Vertx vertx, VertxTestContext ctx) {
     String stream = "nd";
     Publishing.publish(http, pubA, stream, "line one\nline two")

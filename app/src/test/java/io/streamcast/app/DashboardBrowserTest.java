@@ -1,15 +1,20 @@
 package io.streamcast.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.streamcast.producer.DemoTicker;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The dashboard in a real browser (Debian's headless chromium): on a two-node cluster it shows
  * both nodes with figures that change, shows a stopped node as gone within seconds, and leaves
- * screenshots in {@code app/target/} for a person to look at.
+ * screenshots in {@code app/target/} for a person to look at; on a node with auth on it works with
+ * a token for {@code _cluster.*}.
  */
 class DashboardBrowserTest {
 
@@ -98,6 +104,41 @@ class DashboardBrowserTest {
       throw t;
     } finally {
       browser.quit();
+    }
+  }
+
+  /**
+   * With auth on, the page is opened with a token that names the system streams explicitly
+   * ({@code _cluster.*}, as a bare {@code *} no longer grants them) and works; the token is not on
+   * the page.
+   */
+  @Test
+  @Timeout(90)
+  void worksWithAuthOnAndATokenForClusterStreams() throws Exception {
+    String secret = "dashboard-test-secret-0123456789abcdef";
+    try (TestCluster secured = TestCluster.start(1, Map.of(NodeFlag.JWT_SECRET, secret))) {
+      String token = Tokens.hs256(secured.node(0).vertx(), secret).generateToken(
+          new JsonObject().put("sub", "operator")
+              .put("sub_streams", new JsonArray().add("_cluster.*")),
+          new JWTOptions().setExpiresInSeconds(300));
+      WebDriver browser = chromium();
+      try {
+        browser.get(secured.edge(0) + "/dashboard?access_token=" + token);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(b -> state(b, "node-1").equals("up"));
+        long first = lastTime(browser, "node-1");
+        wait.until(b -> lastTime(b, "node-1") > first);
+        assertEquals("live", browser.findElement(By.id("feed")).getText());
+        String text = browser.findElement(By.tagName("body")).getText();
+        assertFalse(text.contains(token) || text.contains(secret), "neither token nor secret is shown on the page");
+        screenshot(browser, "dashboard-auth.png");
+      } catch (Throwable t) {
+        screenshot(browser, "dashboard-auth-failure.png");
+        System.err.println("dashboard at failure:\n" + browser.getPageSource());
+        throw t;
+      } finally {
+        browser.quit();
+      }
     }
   }
 

@@ -130,6 +130,23 @@ class NodeConfigTest {
     assertEquals(null, NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false).perUserLimitsWarning());
   }
 
+  @Test
+  void authOffBeyondLoopbackWarnsExceptInTheDemo() {
+    String open = NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false).openAuthWarning();
+    assertEquals(true, open != null && open.contains("AUTH IS OFF") && open.contains("0.0.0.0:8080")
+        && open.contains("0.0.0.0:8081") && !open.contains("\n"), "one line naming the open ports: " + open);
+    String edgeOnly = NodeConfig.resolve(Map.of(NodeFlag.ROLES, "edge", NodeFlag.BIND_HOST, "::"), Map.of(), Map.of(),
+        false).openAuthWarning();
+    assertEquals(true, edgeOnly != null && edgeOnly.contains(":::8080") && !edgeOnly.contains("8081"), edgeOnly);
+    for (String loopback : List.of("127.0.0.1", "127.0.0.2", "::1", "localhost")) {
+      assertEquals(null, NodeConfig.resolve(Map.of(NodeFlag.BIND_HOST, loopback), Map.of(), Map.of(), false)
+          .openAuthWarning(), loopback);
+    }
+    assertEquals(null, NodeConfig.resolve(Map.of(), Map.of(), Map.of(), true).openAuthWarning(), "the demo stays quiet");
+    assertEquals(null, NodeConfig.resolve(Map.of(), Map.of("STREAMCAST_JWT_SECRET", "k"), Map.of(), false)
+        .openAuthWarning(), "auth on");
+  }
+
   private static String pem(String type, byte[] der) {
     return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
         + "\n-----END " + type + "-----\n";

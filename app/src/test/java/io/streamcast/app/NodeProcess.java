@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +26,7 @@ public final class NodeProcess {
   public final String name;
   private final List<String> command;
   private final Path log;
+  private final Map<String, String> environment;
   private Process process;
 
   public NodeProcess(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members) {
@@ -35,17 +37,28 @@ public final class NodeProcess {
   /** As above, with these JVM options instead of the small, quick-starting defaults. */
   public NodeProcess(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members,
       List<String> jvmOptions) {
+    this(name, cluster, clusterPort, httpPort, publishPort, members, jvmOptions, "127.0.0.1", List.of(), Map.of());
+  }
+
+  /**
+   * As above, with the HTTP ports bound to {@code bindHost} (tests still connect to 127.0.0.1),
+   * more node flags and more environment variables.
+   */
+  public NodeProcess(String name, String cluster, int clusterPort, int httpPort, int publishPort, List<Integer> members,
+      List<String> jvmOptions, String bindHost, List<String> extraFlags, Map<String, String> environment) {
     String jar = privateJar().toString();
     this.name = name;
     List<String> cmd = new java.util.ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-jar", jar, "node",
-        "--node-name", name, "--cluster-name", cluster, "--bind-host", "127.0.0.1", "--cluster-host", "127.0.0.1",
+        "--node-name", name, "--cluster-name", cluster, "--bind-host", bindHost, "--cluster-host", "127.0.0.1",
         "--http-port", Integer.toString(httpPort), "--publish-port", Integer.toString(publishPort),
         "--cluster-port", Integer.toString(clusterPort), "--drain-seconds", "20",
         "--members", String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList())));
+    cmd.addAll(extraFlags);
     this.command = List.copyOf(cmd);
+    this.environment = Map.copyOf(environment);
     this.log = Path.of("target", "it-" + clusterName(cluster) + "-" + name + ".log");
     this.edgeUrl = "http://127.0.0.1:" + httpPort;
     this.publishUrl = "http://127.0.0.1:" + publishPort;
@@ -92,8 +105,10 @@ public final class NodeProcess {
 
   public void start() throws IOException {
     Files.createDirectories(log.getParent());
-    process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(environment);
+    process = builder.start();
   }
 
   /** Waits until {@code /ready} is 200 and {@code /health} lists {@code members} members. */

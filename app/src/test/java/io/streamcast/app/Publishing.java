@@ -56,7 +56,14 @@ final class Publishing {
 
   /** A request without a body, with any method. */
   static Future<Answer> request(HttpClient client, HttpMethod method, String url) {
-    return client.request(new RequestOptions().setMethod(method).setAbsoluteURI(url))
+    return request(client, method, url, Map.of());
+  }
+
+  /** A request without a body, with any method and these headers. */
+  static Future<Answer> request(HttpClient client, HttpMethod method, String url, Map<String, String> headers) {
+    RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(url);
+    headers.forEach(options::addHeader);
+    return client.request(options)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
             b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers())));

@@ -65,8 +65,8 @@ public final class EdgeVerticle extends VerticleBase {
     ledger = new SubscriptionLedger(members.self(), meters);
     feeds = new StreamFeeds(vertx, history, config.replayBatch(), ledger, () -> !underPressure.getAsBoolean());
     StreamInfo info = new StreamInfo(history);
-    HealthRoutes health = new HealthRoutes(members, readiness);
     StreamAccess access = StreamAccess.create(vertx, config.auth());
+    HealthRoutes health = new HealthRoutes(members, readiness, access.enabled());
 
     Router router = Router.router(vertx);
     router.get("/health").handler(health::health);

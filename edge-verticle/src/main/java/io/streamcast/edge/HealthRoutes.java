@@ -13,6 +13,9 @@ import java.util.List;
  * the cluster member under the node: once it is gone (the node {@link NodeReadiness.State#FAILED},
  * or the member stopped running outside a drain) the answer is 503 {@code DOWN} with the reason, so
  * an orchestrator's liveness probe restarts the process even if the node's own exit did not.
+ *
+ * <p>{@code /health} also says {@code "auth": "on"} or {@code "off"}, so a node that lets anyone
+ * subscribe and publish can be told from outside (issue 17).
  */
 final class HealthRoutes {
 
@@ -20,10 +23,13 @@ final class HealthRoutes {
   private final NodeReadiness readiness;
   /** Read once while the member runs: a member that is shut down no longer answers for itself. */
   private final String self;
+  /** {@code "on"} or {@code "off"}: fixed for the node's life. */
+  private final String auth;
 
-  HealthRoutes(ClusterMembers members, NodeReadiness readiness) {
+  HealthRoutes(ClusterMembers members, NodeReadiness readiness, boolean authEnabled) {
     this.members = members;
     this.readiness = readiness;
+    this.auth = authEnabled ? "on" : "off";
     this.self = selfName(members);
   }
 
@@ -35,7 +41,8 @@ final class HealthRoutes {
         .put("node", self)
         // a member that is gone is in no cluster: asking Hazelcast would throw or answer stale
         .put("members", new JsonArray(down == null ? members.names() : List.of()))
-        .put("state", readiness.state().name());
+        .put("state", readiness.state().name())
+        .put("auth", auth);
     if (down != null) {
       body.put("reason", down);
     }

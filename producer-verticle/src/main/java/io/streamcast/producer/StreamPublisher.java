@@ -22,6 +22,8 @@ import java.util.function.BooleanSupplier;
  * success knows every node can serve the event.
  *
  * <p>This is also the Java API for producers embedded in a user's own verticle on a cluster node.
+ * It is the only way to write a system stream ({@code _cluster.stats}, see {@link
+ * StreamName#isSystem}): the publish API refuses them, so whatever they hold came from a node.
  */
 public final class StreamPublisher {
 

@@ -19,6 +19,11 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
  * streamcast_token} cookie, because EventSource cannot send headers) is verified by vertx-auth-jwt,
  * then its {@code sub_streams} or {@code pub_streams} patterns are matched against the stream.
  *
+ * <p>System streams ({@link StreamName#isSystem}, such as {@code _cluster.stats}) are granted only by
+ * patterns that start with {@code _}: a bare {@code *} does not reach them (ADR 14). Whether a
+ * system stream may be written at all is not decided here: the publish API refuses it before any
+ * token is read.
+ *
  * <p>With {@link AuthSettings#OFF} every check succeeds with {@link Grant#OPEN} and no token is
  * read. Refusals are {@link InvalidRequestException}s with {@link ApiError#UNAUTHORIZED} (no token,
  * a bad or expired one) or {@link ApiError#FORBIDDEN} (a valid token without a matching pattern);
@@ -142,22 +147,36 @@ public final class StreamAccess {
     for (int i = 0; i < anyOf.length; i++) {
       why.append(i == 0 ? "" : " or ").append(anyOf[i].claim);
     }
-    return refuse(ApiError.FORBIDDEN, why.append(" pattern matches)").toString());
+    why.append(" pattern matches");
+    if (StreamName.isSystem(stream)) {
+      why.append("; a system stream is granted only by a pattern starting with '_', such as '_cluster.*'");
+    }
+    return refuse(ApiError.FORBIDDEN, why.append(')').toString());
   }
 
   /** A claim is a list of patterns; a single string is taken as a list of one. */
   private static boolean permits(Object claim, String stream) {
+    boolean system = StreamName.isSystem(stream);
     if (claim instanceof String pattern) {
-      return StreamPattern.of(pattern).matches(stream);
+      return grants(pattern, stream, system);
     }
     if (claim instanceof JsonArray patterns) {
       for (Object p : patterns) {
-        if (p instanceof String pattern && StreamPattern.of(pattern).matches(stream)) {
+        if (p instanceof String pattern && grants(pattern, stream, system)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /**
+   * A system stream ({@code _cluster.stats}) is granted only by a pattern that starts with {@code _}
+   * itself ({@code _cluster.*}, {@code _*}): a {@code *} written for a tenant's own streams must not
+   * also hand out the cluster's figures (ADR 14).
+   */
+  private static boolean grants(String pattern, String stream, boolean system) {
+    return (!system || StreamName.isSystem(pattern)) && StreamPattern.of(pattern).matches(stream);
   }
 
   /** The contract's order: header, then query, then cookie. */

@@ -10,6 +10,9 @@ import java.util.regex.Pattern;
  */
 public final class StreamName {
 
+  /** What every system stream's name starts with; reserved for the nodes (see {@link #isSystem}). */
+  public static final String SYSTEM_PREFIX = "_";
+
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   private StreamName() {
@@ -18,6 +21,20 @@ public final class StreamName {
   /** @return whether {@code name} is a valid stream name */
   public static boolean isValid(String name) {
     return name != null && VALID.matcher(name).matches();
+  }
+
+  /**
+   * Whether {@code name} is a system stream: one whose name starts with {@value #SYSTEM_PREFIX}
+   * (such as {@code _cluster.stats}). Only the nodes write system streams, through the Java API; the
+   * publish API refuses them with {@code 403}, and a token reads them only through a pattern that
+   * itself starts with {@value #SYSTEM_PREFIX} (ADR 14). A single character test: it runs on every
+   * publish.
+   *
+   * @param name a stream name (or a token's stream pattern); null is not a system stream
+   * @return whether it starts with {@value #SYSTEM_PREFIX}
+   */
+  public static boolean isSystem(String name) {
+    return name != null && !name.isEmpty() && name.charAt(0) == '_';
   }
 
   /**
