@@ -72,7 +72,8 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     if (roles.isEmpty() || !Set.of(EDGE, PRODUCER).containsAll(roles)) {
       throw new IllegalArgumentException("--roles must list edge and/or producer, got " + roles);
     }
-    if (roles.containsAll(Set.of(EDGE, PRODUCER)) && edge.httpPort() != 0 && edge.httpPort() == producer.publishPort()) {
+    // every node listens on the edge port (without the edge role, for health and metrics)
+    if (roles.contains(PRODUCER) && edge.httpPort() != 0 && edge.httpPort() == producer.publishPort()) {
       throw new IllegalArgumentException("--http-port and --publish-port must differ (both " + edge.httpPort() + ")");
     }
   }

@@ -142,9 +142,8 @@ public final class Streamcast {
 
   /** Fails fast, before the (slower) cluster join, when a port is taken. */
   private static void checkPortsFree(NodeConfig config) throws PortInUseException {
-    if (config.edgeRole()) {
-      checkFree(config.edge().bindHost(), config.edge().httpPort(), "--http-port");
-    }
+    // every node listens on the edge port: the edge, or health, readiness and metrics without it
+    checkFree(config.edge().bindHost(), config.edge().httpPort(), "--http-port");
     if (config.producerRole()) {
       checkFree(config.producer().bindHost(), config.producer().publishPort(), "--publish-port");
     }

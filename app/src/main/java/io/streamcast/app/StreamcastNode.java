@@ -10,6 +10,7 @@ import io.streamcast.core.StreamInfo;
 import io.streamcast.core.history.HazelcastStreamHistory;
 import io.streamcast.core.history.RetentionSweep;
 import io.streamcast.edge.EdgeVerticle;
+import io.streamcast.edge.OperationsVerticle;
 import io.streamcast.producer.DemoTicker;
 import io.streamcast.producer.ProducerVerticle;
 import io.streamcast.producer.StreamPublisher;
@@ -41,6 +42,9 @@ public final class StreamcastNode {
   private final RetentionSweep sweep;
   private volatile RetentionSweep.Report lastSweep = new RetentionSweep.Report(0, 0, List.of(), 0);
   private EdgeVerticle edge;
+  /** Serves the edge port of a node without the edge role (health, readiness, metrics); null otherwise. */
+  private OperationsVerticle operations;
+  /** The deployment that owns the edge port (the edge, or the operations verticle): undeployed last. */
   private String edgeDeployment;
   private ProducerVerticle producer;
   private Future<Void> stopping;
@@ -126,8 +130,18 @@ public final class StreamcastNode {
     }
     if (config.edgeRole()) {
       edge = new EdgeVerticle(config.edge(), history, memoryPressure::high, members, readiness,
-          new ObservabilityRoutes(metrics.registry()), metrics.meters());
+          new ObservabilityRoutes(metrics.registry(), true), metrics.meters());
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
+        edgeDeployment = id;
+        return deployed(id);
+      });
+    } else {
+      // every role is probed and scraped on the edge port: without the edge, the port still answers
+      // /health, /ready and /metrics (no dashboard: its page subscribes to a stream, which needs an edge)
+      operations = new OperationsVerticle(config.edge().bindHost(), config.edge().httpPort(), members, readiness,
+          config.producer().auth().enabled(),
+          new ObservabilityRoutes(metrics.registry(), false));
+      chain = chain.compose(v -> vertx.deployVerticle(operations)).map(id -> {
         edgeDeployment = id;
         return deployed(id);
       });
@@ -252,9 +266,15 @@ public final class StreamcastNode {
     return stopping;
   }
 
-  /** @return the edge port actually bound, -1 without the edge role */
+  /**
+   * @return the edge port actually bound: the edge's, or without the edge role the port serving
+   *     health, readiness and metrics
+   */
   public int httpPort() {
-    return edge == null ? -1 : edge.actualPort();
+    if (edge != null) {
+      return edge.actualPort();
+    }
+    return operations == null ? -1 : operations.actualPort();
   }
 
   /** @return the publish port actually bound, -1 without the producer role */

@@ -20,6 +20,14 @@ public final class HazelcastMemberConfig {
   /** Member attribute carrying the node name, read by health and the dashboard. */
   public static final String NODE_NAME_ATTRIBUTE = ClusterMembers.NODE_NAME_ATTRIBUTE;
 
+  /** Property of Hazelcast's Kubernetes join naming the headless service to resolve. */
+  public static final String KUBERNETES_SERVICE_DNS = "service-dns";
+  /** Property of Hazelcast's Kubernetes join giving the members' port on every resolved address. */
+  public static final String KUBERNETES_SERVICE_PORT = "service-port";
+
+  /** Hazelcast's default wait for a discovery join to find members (seconds). */
+  static final int DISCOVERY_WAIT_SECONDS = 5;
+
   private HazelcastMemberConfig() {
   }
 
@@ -47,8 +55,22 @@ public final class HazelcastMemberConfig {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     if (settings.kubernetesServiceDns() != null) {
+      // bind exactly the address the member advertises (the pod's IP), never every interface; given as
+      // the local address rather than an interface pattern, which only matches addresses the OS lists
+      // on an interface (127.0.0.2, which the DNS join's test uses, is loopback but listed on none)
+      config.setProperty("hazelcast.local.localAddress", settings.host());
+      // a discovery join looks for other members for at most this long before this member founds a
+      // cluster of its own; with TCP-IP's 0 it never asks the DNS at all (read from Hazelcast 5.3.8's
+      // DiscoveryJoiner; found by the DNS join test), so every pod would start a cluster alone
+      config.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(DISCOVERY_WAIT_SECONDS));
+      // Hazelcast's built-in Kubernetes discovery in DNS mode: every address the headless service's
+      // name resolves to (InetAddress.getAllByName) is a member candidate on service-port, which
+      // defaults to 5701: it is this member's port, so a cluster port other than 5701 works too.
+      // DNS mode calls no Kubernetes API, so the pods need no service account or RBAC.
       join.getTcpIpConfig().setEnabled(false);
-      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", settings.kubernetesServiceDns());
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty(KUBERNETES_SERVICE_DNS, settings.kubernetesServiceDns())
+          .setProperty(KUBERNETES_SERVICE_PORT, Integer.toString(settings.port()));
     } else {
       network.getInterfaces().setEnabled(true).addInterface(settings.host());
       join.getTcpIpConfig().setEnabled(true).addMember(settings.host() + ":" + settings.port());
