@@ -56,6 +56,7 @@ public final class StreamcastNode {
     this.hazelcast = hazelcast;
     // first, as soon as the member exists: a member lost during the deploy fails the node too
     this.memberLoss = MemberLossWatch.install(vertx, hazelcast, readiness, config.cluster().nodeName(), exit);
+    QuorumWatch.install(vertx, hazelcast, readiness, config.cluster().expectedMembers(), config.cluster().quorum());
     this.memoryPressure = MemoryPressure.start(config.memoryHighWatermark());
     this.metrics = metrics;
     this.members = new ClusterMembers(hazelcast);
@@ -157,7 +158,8 @@ public final class StreamcastNode {
 
   /** One retention sweep of the streams this member owns, on a worker thread. */
   private void sweepRetention() {
-    if (sweeping || !hazelcast.getLifecycleService().isRunning()) {
+    // without quorum the history map refuses every operation: a sweep would only log that each time
+    if (sweeping || !hazelcast.getLifecycleService().isRunning() || !readiness.hasQuorum()) {
       return;
     }
     sweeping = true;

@@ -4,7 +4,11 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.history.HazelcastStreamHistory;
 import io.streamcast.core.history.HistorySerialization;
@@ -13,12 +17,21 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 /**
  * Builds the Hazelcast configuration of a Streamcast member: Vert.x's own map settings (kept from
  * {@link ConfigUtil#loadConfig()}), an explicit join (TCP-IP member list, or Kubernetes DNS), failure
- * detection in seconds instead of the 60 s default, and the map holding every stream's history.
+ * detection in seconds instead of the 60 s default, and the map holding every stream's history, guarded
+ * by split-brain protection (ADR 12).
  */
 public final class HazelcastMemberConfig {
 
   /** Member attribute carrying the node name, read by health and the dashboard. */
   public static final String NODE_NAME_ATTRIBUTE = ClusterMembers.NODE_NAME_ATTRIBUTE;
+
+  /** Name of the split-brain protection guarding the history map. */
+  public static final String QUORUM = "streamcast.quorum";
+  /**
+   * Seconds after a split until the sides look for each other, and between later looks (Hazelcast's
+   * defaults are 300 and 120: a healed partition stayed two clusters for minutes).
+   */
+  static final int MERGE_DELAY_SECONDS = 5;
 
   private HazelcastMemberConfig() {
   }
@@ -39,6 +52,8 @@ public final class HazelcastMemberConfig {
     // shutdown hook would pull the member out from under the drain
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "30");
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(false);
@@ -58,10 +73,22 @@ public final class HazelcastMemberConfig {
     // every stream's log is one entry, kept as an object so an append touches only the new event
     // (in BINARY each append would copy the whole log); one synchronous backup, as history promises
     HistorySerialization.register(config);
-    config.addMapConfig(new MapConfig(HazelcastStreamHistory.MAP)
+    MapConfig history = new MapConfig(HazelcastStreamHistory.MAP)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(1)
-        .setAsyncBackupCount(0));
+        .setAsyncBackupCount(0)
+        // when split sides merge, the smaller merges into the larger: an entry the larger side holds
+        // stays as it is (the minority refused every write, so its copy is stale); an entry only the
+        // smaller side holds (the larger lost owner and backup) comes back (ADR 12)
+        .setMergePolicyConfig(new MergePolicyConfig().setPolicy(PutIfAbsentMergePolicy.class.getName()));
+    if (settings.quorumEnforced()) {
+      // a side with fewer than a majority of the expected members refuses every history operation,
+      // so it can neither acknowledge a publish the merge would discard nor serve stale history
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, settings.quorum())
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      history.setSplitBrainProtectionName(QUORUM);
+    }
+    config.addMapConfig(history);
     return config;
   }
 }

@@ -95,6 +95,11 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.setPeriodic(history.touchEveryMillis(), id -> history.touch(feeds.watched())
         .onFailure(e -> LOG.warning("could not mark watched streams as in use: " + e)));
     vertx.setPeriodic(1000, id -> {
+      String noQuorum = readiness.noQuorum();
+      if (noQuorum != null && ledger.connections() > 0) {
+        // what this side of a split holds is stale and may be lost at the merge: clients go to the majority
+        LOG.warning("ended " + ledger.failWithoutQuorum(noQuorum) + " streams: " + noQuorum);
+      }
       feeds.sweep();
       ledger.report();
       if (access.enabled()) {

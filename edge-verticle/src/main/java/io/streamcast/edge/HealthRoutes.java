@@ -35,7 +35,9 @@ final class HealthRoutes {
         .put("node", self)
         // a member that is gone is in no cluster: asking Hazelcast would throw or answer stale
         .put("members", new JsonArray(down == null ? members.names() : List.of()))
-        .put("state", readiness.state().name());
+        .put("state", readiness.state().name())
+        // liveness stays UP without quorum: a restart would not help, the merge does
+        .put("quorum", readiness.hasQuorum());
     if (down != null) {
       body.put("reason", down);
     }
@@ -43,7 +45,10 @@ final class HealthRoutes {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
   }
 
-  /** 200 only while in the cluster and serving: load balancers stop sending clients otherwise. */
+  /**
+   * 200 only while in the cluster, serving and with quorum: load balancers stop sending clients
+   * otherwise.
+   */
   void ready(RoutingContext ctx) {
     boolean ready = readiness.isServing() && members.joined();
     ctx.response().setStatusCode(ready ? 200 : 503)
@@ -55,6 +60,8 @@ final class HealthRoutes {
     String down = downReason();
     if (down != null) {
       body.put("reason", down);
+    } else if (!readiness.hasQuorum()) {
+      body.put("quorum", false).put("reason", readiness.noQuorum());
     }
     ctx.response().end(body.encode());
   }

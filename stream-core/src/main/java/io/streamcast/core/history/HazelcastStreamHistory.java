@@ -2,6 +2,7 @@ package io.streamcast.core.history;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.streamcast.core.ApiError;
 import io.streamcast.core.AppendResult;
 import io.streamcast.core.ClusterFutures;
@@ -27,6 +28,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * stream, in-memory format {@code OBJECT}, one synchronous backup. Every operation is one entry
  * processor on the stream's partition owner: an append (with its idempotency check, completion
  * check and trimming) is one atomic, replicated step, and the log costs what it holds.
+ *
+ * <p>On the smaller side of a split cluster the map's split-brain protection refuses every operation;
+ * that refusal reaches callers as {@link InvalidRequestException} {@link ApiError#NO_QUORUM} (ADR 12).
  */
 public final class HazelcastStreamHistory implements StreamHistory {
 
@@ -190,9 +194,27 @@ public final class HazelcastStreamHistory implements StreamHistory {
   private Future<LogReply> submit(String stream, StreamLogOps.Op op) {
     Context ctx = vertx.getOrCreateContext();
     try {
-      return ClusterFutures.on(map.submitToKey(stream, op), ctx);
+      return ClusterFutures.on(map.submitToKey(stream, op), ctx, HazelcastStreamHistory::noQuorumIfRefused);
     } catch (RuntimeException e) {
-      return Future.failedFuture(e);
+      return Future.failedFuture(noQuorumIfRefused(e));
     }
+  }
+
+  /** Seconds a client refused for want of quorum is told to wait: a merge takes a few seconds. */
+  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = 2;
+
+  /**
+   * The one place a split-brain refusal becomes the contract's {@code 503 no_quorum}: Hazelcast
+   * throws {@link SplitBrainProtectionException}, wrapped (in a {@code CompletionException} or an
+   * {@code ExecutionException}) depending on where the operation failed.
+   */
+  static Throwable noQuorumIfRefused(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SplitBrainProtectionException) {
+        return new InvalidRequestException(ApiError.NO_QUORUM, "this node is cut off from the majority of the "
+            + "cluster and serves no history; retry on another node or later", NO_QUORUM_RETRY_AFTER_SECONDS);
+      }
+    }
+    return failure;
   }
 }
