@@ -36,6 +36,15 @@ public final class HazelcastMemberConfig {
   private HazelcastMemberConfig() {
   }
 
+  /**
+   * @return the quorum function of a configuration {@link #build} made, or null when the cluster
+   *     cannot split ({@code --expected-members 1})
+   */
+  public static QuorumFunction quorumFunction(Config config) {
+    SplitBrainProtectionConfig protection = config.getSplitBrainProtectionConfigs().get(QUORUM);
+    return protection == null ? null : (QuorumFunction) protection.getFunctionImplementation();
+  }
+
   /** @return a member configuration for {@code settings} */
   public static Config build(ClusterSettings settings) {
     Config config = ConfigUtil.loadConfig();
@@ -54,6 +63,10 @@ public final class HazelcastMemberConfig {
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "30");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
     config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
+    // a write whose synchronous backup is not confirmed within the backup timeout fails instead of
+    // succeeding on the owner alone: on a member cut off from the others (its backups refused or
+    // never delivered) that success would be an acknowledgement the merge throws away (ADR 12)
+    config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(false);
@@ -84,8 +97,10 @@ public final class HazelcastMemberConfig {
     if (settings.quorumEnforced()) {
       // a side with fewer than a majority of the expected members refuses every history operation,
       // so it can neither acknowledge a publish the merge would discard nor serve stale history
+      // the function counts members, their recent heartbeats and this process's own pauses (QuorumFunction)
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, settings.quorum())
-          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE)
+          .setFunctionImplementation(QuorumFunction.of(settings)));
       history.setSplitBrainProtectionName(QUORUM);
     }
     config.addMapConfig(history);
