@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -123,7 +124,7 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     Set<String> roles = Arrays.stream(v.get(NodeFlag.ROLES).split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     ClusterSettings cluster = new ClusterSettings(v.get(NodeFlag.CLUSTER_NAME), clusterHost, clusterPort, members,
-        nodeName, v.get(NodeFlag.KUBERNETES_SERVICE_DNS), 1, 5);
+        nodeName, v.get(NodeFlag.KUBERNETES_SERVICE_DNS), 1, 5, expectedMembers(v, clusterHost + ":" + clusterPort, members));
     RetentionPolicy retention = new RetentionPolicy(integer(v, NodeFlag.HISTORY_CAPACITY),
         longInteger(v, NodeFlag.HISTORY_MAX_BYTES), integer(v, NodeFlag.HISTORY_TTL_SECONDS),
         integer(v, NodeFlag.IDEMPOTENCY_WINDOW_SECONDS), integer(v, NodeFlag.COMPLETED_RETENTION_SECONDS),
@@ -140,6 +141,26 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
         bool(v, NodeFlag.METRICS_STREAM_LABELS), retention, fraction(v, NodeFlag.MEMORY_HIGH_WATERMARK),
         integer(v, NodeFlag.EVENT_LOOPS), bool(v, NodeFlag.EVENTBUS_METRICS));
+  }
+
+  /**
+   * The cluster's size for the quorum: given, or counted from {@code --members} (with this node, which
+   * a list may or may not name). Kubernetes discovery has no list to count, so there it must be given.
+   */
+  private static int expectedMembers(Map<NodeFlag, String> v, String self, List<String> members) {
+    if (v.get(NodeFlag.EXPECTED_MEMBERS) != null) {
+      return integer(v, NodeFlag.EXPECTED_MEMBERS);
+    }
+    if (v.get(NodeFlag.KUBERNETES_SERVICE_DNS) != null) {
+      throw new IllegalArgumentException(NodeFlag.EXPECTED_MEMBERS.flag() + " is required with "
+          + NodeFlag.KUBERNETES_SERVICE_DNS.flag() + " (the number of replicas)");
+    }
+    if (members.isEmpty()) {
+      return 1;
+    }
+    Set<String> distinct = new HashSet<>(members);
+    distinct.add(self);
+    return distinct.size();
   }
 
   /** Auth is on with exactly one key; the PEM file is read and parsed now, so a bad one stops the start. */

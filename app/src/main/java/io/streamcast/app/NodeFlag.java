@@ -15,6 +15,9 @@ enum NodeFlag {
   MEMBERS("", "comma list host:port of cluster members to join over TCP-IP (default: this node alone)"),
   NODE_NAME(null, "name shown in health, metrics, logs, dashboard (default host:cluster-port)"),
   CLUSTER_NAME("streamcast", "Hazelcast cluster name; nodes with another name never join"),
+  EXPECTED_MEMBERS(null, "members the whole cluster has; a node that sees fewer than a majority of them (a partition, "
+      + "a long pause) stops serving history (503 no_quorum) until it is back with the majority (default: the distinct "
+      + "entries of --members plus this node; required with --kubernetes-service-dns; 1: no protection)"),
   KUBERNETES_SERVICE_DNS(null, "join through Kubernetes DNS discovery of this headless service instead of --members"),
   HEARTBEAT_SECONDS("15", "idle seconds before a heartbeat comment is sent on a stream"),
   HISTORY_CAPACITY("10000", "events kept per stream for replay"),

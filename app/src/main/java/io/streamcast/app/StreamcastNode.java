@@ -3,6 +3,7 @@ package io.streamcast.app;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import io.streamcast.cluster.HazelcastMemberConfig;
+import io.streamcast.cluster.QuorumFunction;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.MemoryPressure;
 import io.streamcast.core.NodeReadiness;
@@ -51,19 +52,22 @@ public final class StreamcastNode {
   private final NodeMetrics metrics;
   private final ClusterMembers members;
   private final MemberLossWatch memberLoss;
+  private final QuorumWatch quorumWatch;
   private final MemoryPressure memoryPressure;
 
-  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, NodeMetrics metrics,
-      NodeExit exit) {
+  private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, QuorumFunction quorum,
+      NodeMetrics metrics, NodeExit exit) {
     this.config = config;
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     // first, as soon as the member exists: a member lost during the deploy fails the node too
     this.memberLoss = MemberLossWatch.install(vertx, hazelcast, readiness, config.cluster().nodeName(), exit);
+    this.quorumWatch = QuorumWatch.install(vertx, hazelcast, readiness, quorum);
     this.memoryPressure = MemoryPressure.start(config.memoryHighWatermark());
     this.metrics = metrics;
     this.members = new ClusterMembers(hazelcast);
-    this.history = new HazelcastStreamHistory(vertx, hazelcast, config.retention());
+    // every write checks quorum when it starts and when it completes (ADR 12)
+    this.history = new HazelcastStreamHistory(vertx, hazelcast, config.retention(), readiness::noQuorum);
     this.publisher = new StreamPublisher(vertx, history, metrics.meters(), memoryPressure::high);
     this.sweep = new RetentionSweep(hazelcast, config.retention());
   }
@@ -91,7 +95,9 @@ public final class StreamcastNode {
     if (openAuth != null) {
       LOG.warning(openAuth);
     }
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastMemberConfig.build(config.cluster()));
+    com.hazelcast.config.Config memberConfig = HazelcastMemberConfig.build(config.cluster());
+    QuorumFunction quorum = HazelcastMemberConfig.quorumFunction(memberConfig);
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
     // native epoll (netty-transport-native-epoll) where the platform has it; NIO otherwise
     // one event loop by default: publish, bus delivery and the subscriber's write stay on one thread (ADR 15)
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
@@ -104,7 +110,8 @@ public final class StreamcastNode {
     return Vertx.builder().with(metrics.apply(options)).withMetrics(metrics.factory())
         .withClusterManager(clusterManager).buildClustered()
         .compose(vertx -> {
-          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance(), metrics, exit);
+          StreamcastNode node = new StreamcastNode(config, vertx, clusterManager.getHazelcastInstance(), quorum,
+              metrics, exit);
           return node.deploy().transform(ar -> {
             if (ar.succeeded()) {
               return Future.succeededFuture(node);
@@ -112,6 +119,7 @@ public final class StreamcastNode {
             // leaving after a failed start is ours too: the launcher reports it, not the watch
             node.memberLoss.leaving();
             node.memoryPressure.close();
+            node.quorumWatch.close();
             return vertx.close().transform(closed -> Future.failedFuture(ar.cause()));
           });
         });
@@ -178,7 +186,8 @@ public final class StreamcastNode {
 
   /** One retention sweep of the streams this member owns, on a worker thread. */
   private void sweepRetention() {
-    if (sweeping || !hazelcast.getLifecycleService().isRunning()) {
+    // without quorum the history map refuses every operation: a sweep would only log that each time
+    if (sweeping || !hazelcast.getLifecycleService().isRunning() || !readiness.hasQuorum()) {
       return;
     }
     sweeping = true;
@@ -229,6 +238,7 @@ public final class StreamcastNode {
       // before anything else: the member leaving from here on is this drain, not a loss
       memberLoss.leaving();
       memoryPressure.close();
+      quorumWatch.close();
       readiness.draining();
       LOG.info("node " + config.cluster().nodeName() + " draining");
       // subscribers first, so they resume elsewhere while the rest drains; the edge port keeps

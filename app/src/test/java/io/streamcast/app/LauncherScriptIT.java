@@ -157,6 +157,7 @@ class LauncherScriptIT {
       Map<String, String> env = new HashMap<>(Map.of(
           "STREAMCAST_JAVA_OPTS", "-Djdk.net.hosts.file=" + hosts + " -XX:TieredStopAtLevel=1",
           "STREAMCAST_KUBERNETES_SERVICE_DNS", service,
+          "STREAMCAST_EXPECTED_MEMBERS", "1", // the first pod is ready alone, as a StatefulSet's first must be
           "STREAMCAST_CLUSTER_HOST", "127.0.0." + (i + 2),
           "STREAMCAST_CLUSTER_PORT", Integer.toString(clusterPort),
           "STREAMCAST_CLUSTER_NAME", cluster,

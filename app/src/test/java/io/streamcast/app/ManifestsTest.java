@@ -230,6 +230,13 @@ class ManifestsTest {
     assertEquals(at(sts, "metadata.name"), at(hpa, "spec.scaleTargetRef.name"));
     assertEquals("StatefulSet", at(hpa, "spec.scaleTargetRef.kind"));
     assertTrue((Integer) at(hpa, "spec.minReplicas") >= 2, "a backup needs a second member");
+    // split-brain protection (ADR 12): the quorum is a majority of the expected members, which must be the
+    // smallest size the cluster runs at (the HPA's minimum): larger, and a cluster at its minimum has no
+    // quorum; 1 turns the protection off (dev: two pods cannot keep a majority through a rolling update)
+    int expected = Integer.parseInt(env.get("STREAMCAST_EXPECTED_MEMBERS"));
+    assertTrue(expected == 1 || expected == (Integer) at(hpa, "spec.minReplicas"),
+        "expected members " + expected + " is 1 or the HPA's minimum " + at(hpa, "spec.minReplicas"));
+    assertTrue(expected <= (Integer) at(sts, "spec.replicas"), "the StatefulSet starts with at least a quorum");
 
     networkPolicies(objects, podLabels);
   }

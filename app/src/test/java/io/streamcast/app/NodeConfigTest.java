@@ -40,6 +40,30 @@ class NodeConfigTest {
   }
 
   @Test
+  void expectedMembersDefaultToTheDistinctMembersWithThisNodeAndGiveAMajorityQuorum() {
+    assertEquals(1, NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false).cluster().expectedMembers(), "alone");
+    NodeConfig listed = NodeConfig.resolve(Map.of(NodeFlag.CLUSTER_PORT, "5701",
+        NodeFlag.MEMBERS, "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703,127.0.0.1:5702"), Map.of(), Map.of(), false);
+    assertEquals(3, listed.cluster().expectedMembers(), "duplicates and this node counted once");
+    assertEquals(2, listed.cluster().quorum());
+    NodeConfig others = NodeConfig.resolve(Map.of(NodeFlag.CLUSTER_PORT, "5701", NodeFlag.MEMBERS, "127.0.0.1:5702"),
+        Map.of(), Map.of(), false);
+    assertEquals(2, others.cluster().expectedMembers(), "a list without this node");
+    assertEquals(2, others.cluster().quorum(), "two nodes: both");
+    NodeConfig given = NodeConfig.resolve(Map.of(NodeFlag.EXPECTED_MEMBERS, "5", NodeFlag.KUBERNETES_SERVICE_DNS,
+        "svc.ns.svc.cluster.local"), Map.of(), Map.of(), false);
+    assertEquals(3, given.cluster().quorum());
+    assertEquals(false, NodeConfig.resolve(Map.of(NodeFlag.EXPECTED_MEMBERS, "1", NodeFlag.MEMBERS, "127.0.0.1:5702"),
+        Map.of(), Map.of(), false).cluster().quorumEnforced());
+    assertEquals("--expected-members must be 1 or more, got 0", assertThrows(IllegalArgumentException.class,
+        () -> NodeConfig.resolve(Map.of(NodeFlag.EXPECTED_MEMBERS, "0"), Map.of(), Map.of(), false)).getMessage());
+    assertEquals("--expected-members is required with --kubernetes-service-dns (the number of replicas)",
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
+            Map.of(NodeFlag.KUBERNETES_SERVICE_DNS, "svc.ns.svc.cluster.local"), Map.of(), Map.of(), false))
+            .getMessage());
+  }
+
+  @Test
   void invalidSettingsNameTheFlag() {
     assertEquals("--roles must list edge and/or producer, got [viewer]", assertThrows(IllegalArgumentException.class,
         () -> NodeConfig.resolve(Map.of(NodeFlag.ROLES, "viewer"), Map.of(), Map.of(), false)).getMessage());

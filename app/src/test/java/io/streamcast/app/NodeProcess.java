@@ -103,12 +103,37 @@ public final class NodeProcess {
     return copy;
   }
 
+  private final java.util.Map<String, String> env = new java.util.HashMap<>();
+
+  /** Sets an environment variable (e.g. {@code STREAMCAST_EXPECTED_MEMBERS}) for the next {@link #start()}. */
+  public NodeProcess env(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
   public void start() throws IOException {
     Files.createDirectories(log.getParent());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(environment);
+    builder.environment().putAll(env);
     process = builder.start();
+  }
+
+  /** @return the process id, for signals of the test's own choosing */
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Sends {@code signal} ({@code STOP}, {@code CONT}, ...) to this process with {@code kill}; a
+   * stopped process is a member that stops answering without its sockets closing, as in a partition.
+   */
+  public void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+    }
   }
 
   /** Waits until {@code /ready} is 200 and {@code /health} lists {@code members} members. */
@@ -139,7 +164,7 @@ public final class NodeProcess {
     kill();
   }
 
-  /** {@code kill -9}. */
+  /** {@code kill -9} (which also ends a stopped process). */
   public void kill() throws InterruptedException {
     if (process != null && process.isAlive()) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -15,6 +15,8 @@ import java.util.Objects;
  *     service instead of {@code members}
  * @param heartbeatIntervalSeconds Hazelcast member heartbeat interval
  * @param maxNoHeartbeatSeconds silence after which a member is declared dead
+ * @param expectedMembers how many members the whole cluster has; a side of a split that sees fewer
+ *     than {@link #quorum()} of them refuses history reads and writes (1: no protection)
  */
 public record ClusterSettings(
     String clusterName,
@@ -24,7 +26,8 @@ public record ClusterSettings(
     String nodeName,
     String kubernetesServiceDns,
     int heartbeatIntervalSeconds,
-    int maxNoHeartbeatSeconds) {
+    int maxNoHeartbeatSeconds,
+    int expectedMembers) {
 
   /** Validates every setting; the message names the setting at fault. */
   public ClusterSettings {
@@ -52,5 +55,21 @@ public record ClusterSettings(
     if (heartbeatIntervalSeconds < 1 || maxNoHeartbeatSeconds <= heartbeatIntervalSeconds) {
       throw new IllegalArgumentException("failure detection needs heartbeat >= 1 s and max-no-heartbeat > heartbeat");
     }
+    if (expectedMembers < 1) {
+      throw new IllegalArgumentException("--expected-members must be 1 or more, got " + expectedMembers);
+    }
+  }
+
+  /**
+   * @return the members a side of the cluster must see to serve history: a strict majority of
+   *     {@link #expectedMembers}, so at most one side of any split has it
+   */
+  public int quorum() {
+    return expectedMembers / 2 + 1;
+  }
+
+  /** @return whether a split-brain can happen at all, i.e. whether quorum is enforced */
+  public boolean quorumEnforced() {
+    return expectedMembers > 1;
   }
 }

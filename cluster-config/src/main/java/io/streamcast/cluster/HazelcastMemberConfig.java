@@ -4,7 +4,11 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.history.HazelcastStreamHistory;
 import io.streamcast.core.history.HistorySerialization;
@@ -13,7 +17,8 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 /**
  * Builds the Hazelcast configuration of a Streamcast member: Vert.x's own map settings (kept from
  * {@link ConfigUtil#loadConfig()}), an explicit join (TCP-IP member list, or Kubernetes DNS), failure
- * detection in seconds instead of the 60 s default, and the map holding every stream's history.
+ * detection in seconds instead of the 60 s default, and the map holding every stream's history, guarded
+ * by split-brain protection (ADR 12).
  */
 public final class HazelcastMemberConfig {
 
@@ -28,7 +33,24 @@ public final class HazelcastMemberConfig {
   /** Hazelcast's default wait for a discovery join to find members (seconds). */
   static final int DISCOVERY_WAIT_SECONDS = 5;
 
+  /** Name of the split-brain protection guarding the history map. */
+  public static final String QUORUM = "streamcast.quorum";
+  /**
+   * Seconds after a split until the sides look for each other, and between later looks (Hazelcast's
+   * defaults are 300 and 120: a healed partition stayed two clusters for minutes).
+   */
+  static final int MERGE_DELAY_SECONDS = 5;
+
   private HazelcastMemberConfig() {
+  }
+
+  /**
+   * @return the quorum function of a configuration {@link #build} made, or null when the cluster
+   *     cannot split ({@code --expected-members 1})
+   */
+  public static QuorumFunction quorumFunction(Config config) {
+    SplitBrainProtectionConfig protection = config.getSplitBrainProtectionConfigs().get(QUORUM);
+    return protection == null ? null : (QuorumFunction) protection.getFunctionImplementation();
   }
 
   /** @return a member configuration for {@code settings} */
@@ -47,6 +69,12 @@ public final class HazelcastMemberConfig {
     // shutdown hook would pull the member out from under the drain
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "30");
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
+    // a write whose synchronous backup is not confirmed within the backup timeout fails instead of
+    // succeeding on the owner alone: on a member cut off from the others (its backups refused or
+    // never delivered) that success would be an acknowledgement the merge throws away (ADR 12)
+    config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(false);
@@ -80,12 +108,26 @@ public final class HazelcastMemberConfig {
     // every stream's log is one entry, kept as an object so an append touches only the new event
     // (in BINARY each append would copy the whole log); one synchronous backup, as history promises
     HistorySerialization.register(config);
-    config.addMapConfig(new MapConfig(HazelcastStreamHistory.MAP)
+    MapConfig history = new MapConfig(HazelcastStreamHistory.MAP)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(1)
         .setAsyncBackupCount(0)
         // nothing reads Hazelcast's per-map statistics, and each operation paid a look-up for them
-        .setStatisticsEnabled(false));
+        .setStatisticsEnabled(false)
+        // when split sides merge, the smaller merges into the larger: an entry the larger side holds
+        // stays as it is (the minority refused every write, so its copy is stale); an entry only the
+        // smaller side holds (the larger lost owner and backup) comes back (ADR 12)
+        .setMergePolicyConfig(new MergePolicyConfig().setPolicy(PutIfAbsentMergePolicy.class.getName()));
+    if (settings.quorumEnforced()) {
+      // a side with fewer than a majority of the expected members refuses every history operation,
+      // so it can neither acknowledge a publish the merge would discard nor serve stale history
+      // the function counts members, their recent heartbeats and this process's own pauses (QuorumFunction)
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, settings.quorum())
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE)
+          .setFunctionImplementation(QuorumFunction.of(settings)));
+      history.setSplitBrainProtectionName(QUORUM);
+    }
+    config.addMapConfig(history);
     return config;
   }
 }

@@ -15,7 +15,7 @@ class HazelcastMemberConfigTest {
   @Test
   void kubernetesDnsJoinResolvesTheServiceOnTheMembersPortAndBindsThePodAddress() {
     Config config = HazelcastMemberConfig.build(new ClusterSettings("c", "10.1.2.3", 5801, List.of(), "pod-0",
-        "streamcast-hazelcast.ns.svc.cluster.local", 1, 5));
+        "streamcast-hazelcast.ns.svc.cluster.local", 1, 5, 1));
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertTrue(join.getKubernetesConfig().isEnabled());
     assertEquals("streamcast-hazelcast.ns.svc.cluster.local", join.getKubernetesConfig().getProperty("service-dns"));
@@ -34,7 +34,7 @@ class HazelcastMemberConfigTest {
   @Test
   void tcpIpJoinListsItselfAndTheMembers() {
     Config config = HazelcastMemberConfig.build(new ClusterSettings("c", "127.0.0.1", 5701,
-        List.of("127.0.0.1:5702"), "n1", null, 1, 5));
+        List.of("127.0.0.1:5702"), "n1", null, 1, 5, 2));
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertFalse(join.getKubernetesConfig().isEnabled());
     assertTrue(join.getTcpIpConfig().isEnabled());

@@ -33,6 +33,8 @@ public final class EdgeVerticle extends VerticleBase {
   private final BooleanSupplier underPressure;
   private final ClusterMembers members;
   private final NodeReadiness readiness;
+  /** Whether the previous one-second sweep found the node without quorum. */
+  private boolean withoutQuorumBefore;
   private final Consumer<Router> extraRoutes;
   private final StreamcastMeters meters;
   private StreamFeeds feeds;
@@ -95,6 +97,14 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.setPeriodic(history.touchEveryMillis(), id -> history.touch(feeds.watched())
         .onFailure(e -> LOG.warning("could not mark watched streams as in use: " + e)));
     vertx.setPeriodic(1000, id -> {
+      String noQuorum = readiness.noQuorum();
+      // two sweeps in a row (1-2 s): what this side of a split holds is stale and may be lost at the
+      // merge, so clients go to the majority; a node back from a short pause hears from the others
+      // within a heartbeat and keeps its streams
+      if (noQuorum != null && withoutQuorumBefore && ledger.connections() > 0) {
+        LOG.warning("ended " + ledger.failWithoutQuorum(noQuorum) + " streams: " + noQuorum);
+      }
+      withoutQuorumBefore = noQuorum != null;
       feeds.sweep();
       ledger.report();
       if (access.enabled()) {

@@ -42,7 +42,9 @@ final class HealthRoutes {
         // a member that is gone is in no cluster: asking Hazelcast would throw or answer stale
         .put("members", new JsonArray(down == null ? members.names() : List.of()))
         .put("state", readiness.state().name())
-        .put("auth", auth);
+        .put("auth", auth)
+        // liveness stays UP without quorum: a restart would not help, the merge does
+        .put("quorum", readiness.hasQuorum());
     if (down != null) {
       body.put("reason", down);
     }
@@ -50,7 +52,10 @@ final class HealthRoutes {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
   }
 
-  /** 200 only while in the cluster and serving: load balancers stop sending clients otherwise. */
+  /**
+   * 200 only while in the cluster, serving and with quorum: load balancers stop sending clients
+   * otherwise.
+   */
   void ready(RoutingContext ctx) {
     boolean ready = readiness.isServing() && members.joined();
     ctx.response().setStatusCode(ready ? 200 : 503)
@@ -62,6 +67,8 @@ final class HealthRoutes {
     String down = downReason();
     if (down != null) {
       body.put("reason", down);
+    } else if (!readiness.hasQuorum()) {
+      body.put("quorum", false).put("reason", readiness.noQuorum());
     }
     ctx.response().end(body.encode());
   }

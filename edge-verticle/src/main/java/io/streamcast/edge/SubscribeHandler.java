@@ -6,6 +6,7 @@ import io.streamcast.core.NodeReadiness;
 import io.streamcast.core.ResumePosition;
 import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamName;
+import io.streamcast.core.history.HazelcastStreamHistory;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -34,6 +35,8 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   private final BooleanSupplier underPressure;
   /** Seconds a client refused for memory pressure is told to wait. */
   static final int CAPACITY_RETRY_AFTER_SECONDS = 5;
+  /** Seconds a client refused for want of quorum is told to wait (as history's own refusal says). */
+  static final int NO_QUORUM_RETRY_AFTER_SECONDS = HazelcastStreamHistory.NO_QUORUM_RETRY_AFTER_SECONDS;
 
   SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
       StreamAccess access, int maxConnectionsPerUser, BooleanSupplier underPressure) {
@@ -53,6 +56,10 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         single(ctx, "lastEventId"), single(ctx, "from"));
     WireFormat format = WireFormat.negotiate(ctx.request().getHeader(HttpHeaders.ACCEPT));
     HttpServerResponse response = ctx.response();
+    if (!readiness.hasQuorum()) {
+      ApiError.NO_QUORUM.send(response, readiness.noQuorum() + "; try another node", NO_QUORUM_RETRY_AFTER_SECONDS);
+      return;
+    }
     if (!readiness.isServing()) {
       ApiError.UNAVAILABLE.send(response, "node is " + readiness.state().name().toLowerCase() + "; try another node", 1);
       return;

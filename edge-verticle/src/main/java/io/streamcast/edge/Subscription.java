@@ -274,8 +274,11 @@ final class Subscription {
       nextSeq = trimmed.headSeq();
       catchUp();
     } else if (cause instanceof InvalidRequestException invalid && !headSent) {
-      invalid.error().send(response, invalid.getMessage());
+      invalid.error().send(response, invalid.getMessage(), invalid.retryAfterSeconds());
       finish("rejected: " + invalid.getMessage());
+    } else if (cause instanceof InvalidRequestException invalid && invalid.error() == ApiError.NO_QUORUM) {
+      // this node lost the majority mid-stream: the client resumes there with its last id
+      fail(ApiError.NO_QUORUM.code(), invalid.getMessage());
     } else {
       LOG.log(Level.WARNING, "stream " + feed.stream() + ": history read failed", cause);
       fail("history_unavailable", "history could not be read; reconnect to resume");
@@ -365,6 +368,8 @@ final class Subscription {
       // no byte of the stream is out yet: a plain 401, so the client fetches a new token first
       ApiError.UNAUTHORIZED.send(response, message);
       ledger.refused(ApiError.UNAUTHORIZED);
+    } else if (code.equals(ApiError.NO_QUORUM.code())) {
+      ApiError.NO_QUORUM.send(response, message, SubscribeHandler.NO_QUORUM_RETRY_AFTER_SECONDS);
     } else {
       ApiError.UNAVAILABLE.send(response, message, 1);
     }

@@ -191,6 +191,20 @@ final class SubscriptionLedger {
     return expired.size();
   }
 
+  /**
+   * Ends every open stream with {@code event: error} {@code no_quorum} (a plain {@code 503} for one
+   * whose head is not out yet): this node lost the majority, and its clients resume on a node that has it.
+   *
+   * @return how many were ended
+   */
+  int failWithoutQuorum(String reason) {
+    List<Subscription> all = snapshot();
+    for (Subscription s : all) {
+      s.fail(ApiError.NO_QUORUM.code(), reason + "; resume on another node");
+    }
+    return all.size();
+  }
+
   /** @return a snapshot, safe to iterate while subscriptions close */
   List<Subscription> snapshot() {
     return new ArrayList<>(open);

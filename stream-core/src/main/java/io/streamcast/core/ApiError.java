@@ -32,7 +32,12 @@ public enum ApiError {
   INTERNAL(500, "internal_error"),
   UNAVAILABLE(503, "unavailable"),
   /** The node is under memory pressure and refuses what would add state (a new stream, a new subscription). */
-  CAPACITY(503, "capacity");
+  CAPACITY(503, "capacity"),
+  /**
+   * The node is on the smaller side of a split cluster (it sees fewer than a majority of the expected
+   * members): it neither serves nor accepts history until it is back with the majority.
+   */
+  NO_QUORUM(503, "no_quorum");
 
   private final int status;
   private final String code;

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CompletionStage;
+import java.util.function.UnaryOperator;
 
 /**
  * Hazelcast's async results as Vert.x futures on the caller's context, with one thread hop instead of two.
@@ -26,13 +27,24 @@ public final class ClusterFutures {
    * @return the result, completed on {@code context}
    */
   public static <T> Future<T> on(CompletionStage<T> stage, Context context) {
+    return on(stage, context, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #on(CompletionStage, Context)}, with failures translated first (without the extra
+   * future a {@code recover} would cost on every success).
+   *
+   * @param translate maps a Hazelcast failure to the one the caller reports
+   */
+  public static <T> Future<T> on(CompletionStage<T> stage, Context context, UnaryOperator<Throwable> translate) {
     Promise<T> promise = Promise.promise();
     stage.whenCompleteAsync((value, failure) -> {
+      Throwable translated = failure == null ? null : translate.apply(failure);
       if (Vertx.currentContext() == context) {
         // already complete when asked (a near-cache hit): no hop at all
-        complete(promise, value, failure);
+        complete(promise, value, translated);
       } else {
-        context.runOnContext(v -> complete(promise, value, failure));
+        context.runOnContext(v -> complete(promise, value, translated));
       }
     }, Runnable::run);
     return promise.future();

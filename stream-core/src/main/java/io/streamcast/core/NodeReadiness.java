@@ -1,9 +1,11 @@
 package io.streamcast.core;
 
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
- * Where a node is in its life: {@code /ready} answers 200 only while {@link State#SERVING}; the
+ * Where a node is in its life: {@code /ready} answers 200 only while {@link State#SERVING} and with
+ * quorum (see {@link #noQuorum}); the
  * edge refuses new subscribers while {@link State#DRAINING} or {@link State#FAILED}; {@code /health}
  * answers 503 {@code DOWN} once {@link State#FAILED}.
  */
@@ -27,6 +29,8 @@ public final class NodeReadiness {
 
   private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
   private volatile String failure;
+  /** Why the node is without quorum, null while it has it. Apart from the state: quorum comes and goes. */
+  private volatile Supplier<String> noQuorumReason = () -> null;
 
   /** @return the current stage */
   public State state() {
@@ -60,8 +64,32 @@ public final class NodeReadiness {
     return state.get() == State.FAILED ? failure : null;
   }
 
-  /** @return whether the node serves */
+  /**
+   * Sets how the node learns whether it sees a majority of the cluster's expected members. Asked
+   * on every question rather than cached: the member list is a local view, cheap to read, and a
+   * cached answer lagged Hazelcast's own refusals by up to the polling period.
+   *
+   * @param noQuorumReason answers null while the node has quorum, else one line saying why not
+   */
+  public void watchQuorum(Supplier<String> noQuorumReason) {
+    this.noQuorumReason = noQuorumReason;
+  }
+
+  /**
+   * @return why the node is without quorum (a partition, or it was paused past failure detection,
+   *     and it must not serve history until it is back with the majority); null while it has quorum
+   */
+  public String noQuorum() {
+    return noQuorumReason.get();
+  }
+
+  /** @return whether the node sees a majority of the cluster's expected members */
+  public boolean hasQuorum() {
+    return noQuorum() == null;
+  }
+
+  /** @return whether the node serves: {@link State#SERVING} and with quorum */
   public boolean isServing() {
-    return state.get() == State.SERVING;
+    return state.get() == State.SERVING && hasQuorum();
   }
 }

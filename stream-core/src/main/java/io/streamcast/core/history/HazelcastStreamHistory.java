@@ -1,7 +1,10 @@
 package io.streamcast.core.history;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.streamcast.core.ApiError;
 import io.streamcast.core.AppendResult;
 import io.streamcast.core.ClusterFutures;
@@ -20,13 +23,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * {@link StreamHistory} on a Hazelcast map of {@link StreamLog}s ({@value #MAP}): one entry per
  * stream, in-memory format {@code OBJECT}, one synchronous backup. Every operation is one entry
  * processor on the stream's partition owner: an append (with its idempotency check, completion
  * check and trimming) is one atomic, replicated step, and the log costs what it holds.
+ *
+ * <p>On the smaller side of a split cluster the map's split-brain protection refuses every operation;
+ * that refusal reaches callers as {@link InvalidRequestException} {@link ApiError#NO_QUORUM} (ADR 12).
  */
 public final class HazelcastStreamHistory implements StreamHistory {
 
@@ -38,6 +46,8 @@ public final class HazelcastStreamHistory implements StreamHistory {
   private final Vertx vertx;
   private final IMap<String, StreamLog> map;
   private final RetentionPolicy policy;
+  private final HazelcastInstance hazelcast;
+  private final Supplier<String> noQuorum;
 
   /**
    * @param vertx the node's Vert.x
@@ -46,9 +56,24 @@ public final class HazelcastStreamHistory implements StreamHistory {
    * @param policy bounds and lifetimes; the same on every member
    */
   public HazelcastStreamHistory(Vertx vertx, HazelcastInstance hazelcast, RetentionPolicy policy) {
+    this(vertx, hazelcast, policy, () -> null);
+  }
+
+  /**
+   * @param vertx the node's Vert.x
+   * @param hazelcast the member Vert.x's cluster manager runs (its configuration must come from
+   *     {@code HazelcastMemberConfig}, which registers {@link HistorySerialization})
+   * @param policy bounds and lifetimes; the same on every member
+   * @param noQuorum null while this node has quorum, else why not (asked when every operation starts,
+   *     and when a write completes, before it is reported as done)
+   */
+  public HazelcastStreamHistory(Vertx vertx, HazelcastInstance hazelcast, RetentionPolicy policy,
+      Supplier<String> noQuorum) {
     this.vertx = vertx;
+    this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(MAP);
     this.policy = policy;
+    this.noQuorum = noQuorum;
   }
 
   /** @return the retention policy this history applies */
@@ -63,7 +88,7 @@ public final class HazelcastStreamHistory implements StreamHistory {
     op.type = type;
     op.data = data;
     op.key = idempotencyKey;
-    return submit(stream, op).map(r -> appended(r));
+    return write(stream, op).map(r -> appended(r));
   }
 
   @Override
@@ -72,7 +97,7 @@ public final class HazelcastStreamHistory implements StreamHistory {
     op.type = EventType.COMPLETE;
     op.data = COMPLETE_DATA;
     op.complete = true;
-    return submit(stream, op).map(r -> appended(r));
+    return write(stream, op).map(r -> appended(r));
   }
 
   private StreamLogOps.Append appendOp(String stream, boolean mayCreate) {
@@ -162,7 +187,7 @@ public final class HazelcastStreamHistory implements StreamHistory {
     StreamLogOps.Delete op = new StreamLogOps.Delete();
     op.now = System.currentTimeMillis();
     op.tombstoneMillis = policy.tombstoneSeconds() * 1000L;
-    return submit(stream, op).map(HazelcastStreamHistory::state);
+    return write(stream, op).map(HazelcastStreamHistory::state);
   }
 
   @Override
@@ -187,12 +212,71 @@ public final class HazelcastStreamHistory implements StreamHistory {
     return Math.max(200, Math.min(5_000, policy.idleSeconds() * 1000L / 3));
   }
 
+  /**
+   * A write the caller will report as done (a publish's {@code 201}): it is reported only if this node
+   * had quorum when it started, still has it now, and lost no member meanwhile. Why the last two: on a
+   * member that is cut off and does not know it yet, Hazelcast completes a write whose backup the
+   * others refused as soon as this member drops them from its list (it counts a departed backup as
+   * done), and the write then lives only on the side the merge discards. Reporting it as unknown
+   * instead costs the majority an answer now and then (a write in flight while a member is lost), which
+   * a retry with the same {@code Idempotency-Key} resolves.
+   */
+  private Future<LogReply> write(String stream, StreamLogOps.Op op) {
+    Set<Member> before;
+    try {
+      before = hazelcast.getCluster().getMembers();
+    } catch (RuntimeException memberGone) {
+      return Future.failedFuture(memberGone);
+    }
+    return submit(stream, op).compose(reply -> {
+      String refused = noQuorum.get();
+      if (refused != null) {
+        return Future.failedFuture(new InvalidRequestException(ApiError.NO_QUORUM, refused + "; this write may or may"
+            + " not be in history: retry on another node with the same Idempotency-Key", NO_QUORUM_RETRY_AFTER_SECONDS));
+      }
+      if (!hazelcast.getCluster().getMembers().containsAll(before)) {
+        return Future.failedFuture(new InvalidRequestException(ApiError.UNAVAILABLE, "a cluster member was lost while"
+            + " this write ran, so whether it is in the majority's history is unknown: retry with the same"
+            + " Idempotency-Key", 1));
+      }
+      return Future.succeededFuture(reply);
+    });
+  }
+
   private Future<LogReply> submit(String stream, StreamLogOps.Op op) {
+    String refused = noQuorum.get();
+    if (refused != null) {
+      return Future.failedFuture(new InvalidRequestException(ApiError.NO_QUORUM,
+          refused + "; retry on another node or later", NO_QUORUM_RETRY_AFTER_SECONDS));
+    }
     Context ctx = vertx.getOrCreateContext();
     try {
-      return ClusterFutures.on(map.submitToKey(stream, op), ctx);
+      return ClusterFutures.on(map.submitToKey(stream, op), ctx, HazelcastStreamHistory::noQuorumIfRefused);
     } catch (RuntimeException e) {
-      return Future.failedFuture(e);
+      return Future.failedFuture(noQuorumIfRefused(e));
     }
+  }
+
+  /** Seconds a client refused for want of quorum is told to wait: a merge takes a few seconds. */
+  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = 2;
+
+  /**
+   * The one place a split-brain refusal becomes the contract's {@code 503 no_quorum}: Hazelcast
+   * throws {@link SplitBrainProtectionException}, wrapped (in a {@code CompletionException} or an
+   * {@code ExecutionException}) depending on where the operation failed.
+   */
+  static Throwable noQuorumIfRefused(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SplitBrainProtectionException) {
+        return new InvalidRequestException(ApiError.NO_QUORUM, "this node is cut off from the majority of the "
+            + "cluster and serves no history; retry on another node or later", NO_QUORUM_RETRY_AFTER_SECONDS);
+      }
+      if (t instanceof IndeterminateOperationStateException) {
+        // hazelcast.operation.fail.on.indeterminate.state: the backup did not confirm in time
+        return new InvalidRequestException(ApiError.UNAVAILABLE, "a replica did not confirm this operation in time, "
+            + "so whether it is in history is unknown: retry with the same Idempotency-Key", 1);
+      }
+    }
+    return failure;
   }
 }

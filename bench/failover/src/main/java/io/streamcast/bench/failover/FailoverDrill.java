@@ -42,6 +42,19 @@ public final class FailoverDrill {
   private final double maxResumeSeconds;
   private final int basePort;
   private final String jar;
+  private final java.util.Set<Integer> scenarios;
+  private final int hungSeconds;
+  /** Loopback address node 3's cluster traffic uses, so routing can cut it off; null: no scenario 4. */
+  private final String partitionHost;
+  private final String noPartition;
+  private String stream;
+  /** Id each acknowledged event got, and the event each id was given to (an id given twice is a divergence). */
+  private final Map<Integer, String> idOfN = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Integer> nOfId = new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicInteger idsGivenTwice = new AtomicInteger();
+  /** Extra rows and the verdict of a cut-off scenario, filled by its disruption. */
+  private final List<String> cutOffRows = new ArrayList<>();
+  private boolean cutOffOk = true;
   private final Path logDir;
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final List<StreamSubscriber> subscribers = new ArrayList<>();
@@ -71,6 +84,12 @@ public final class FailoverDrill {
     this.maxResumeSeconds = Double.parseDouble(opts.getOrDefault("max-resume-seconds", "5"));
     this.basePort = intOpt("base-port", 27400);
     this.jar = opts.getOrDefault("jar", "app/target/streamcast.jar");
+    this.scenarios = java.util.Arrays.stream(opts.getOrDefault("scenarios", "1,2,3,4").split(","))
+        .map(String::trim).map(Integer::parseInt).collect(Collectors.toSet());
+    this.hungSeconds = intOpt("hung-seconds", 12);
+    this.partitionHost = opts.get("partition-host");
+    this.noPartition = opts.getOrDefault("no-partition", "scenario 4 needs bench/failover-drill's private network"
+        + " namespace (it passes --partition-host)");
     this.logDir = Path.of(opts.getOrDefault("logs", "bench/failover/target/drill-logs"));
     if (clients < 1 || rate < 1 || rate > 1000 || phaseSeconds < 1) {
       throw new IllegalArgumentException("--clients and --phase-seconds must be >= 1, --rate 1-1000");
@@ -86,7 +105,7 @@ public final class FailoverDrill {
       if (a.equals("-h") || a.equals("--help")) {
         System.out.println("usage: bench/failover-drill [--clients 300] [--rate 50] [--phase-seconds 5]"
             + " [--settle-seconds 30] [--max-resume-seconds 5] [--base-port 27400] [--jar app/target/streamcast.jar]"
-            + " [--logs bench/failover/target/drill-logs]");
+            + " [--logs bench/failover/target/drill-logs] [--scenarios 1,2,3,4] [--hung-seconds 12]");
         return;
       }
       if (!a.startsWith("--") || i + 1 >= args.length) {
@@ -137,12 +156,14 @@ public final class FailoverDrill {
     Files.deleteIfExists(pidFile);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String clusterName = "drill-" + UUID.randomUUID().toString().substring(0, 8);
+    String host3 = partitionHost == null ? "127.0.0.1" : partitionHost;
     String members = "127.0.0.1:" + NodeProcess.clusterPort(basePort, 0) + ",127.0.0.1:"
-        + NodeProcess.clusterPort(basePort, 1) + ",127.0.0.1:" + NodeProcess.clusterPort(basePort, 2);
+        + NodeProcess.clusterPort(basePort, 1) + "," + host3 + ":" + NodeProcess.clusterPort(basePort, 2);
     List<String> jvm = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC");
     for (int i = 0; i < 3; i++) {
       Files.deleteIfExists(logDir.resolve("node-" + (i + 1) + ".log"));
-      nodes.add(new NodeProcess(i, java, jvm, nodeJar.toString(), clusterName, basePort, members, logDir, pidFile));
+      nodes.add(new NodeProcess(i, java, jvm, nodeJar.toString(), clusterName, i == 2 ? host3 : "127.0.0.1", basePort,
+          members, logDir, pidFile));
     }
     Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "drill-cleanup"));
     drillStartNanos = System.nanoTime();
@@ -159,7 +180,7 @@ public final class FailoverDrill {
 
     ledger = new Ledger(Math.max(10_000, rate * 1200));
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(4));
-    String stream = "drill." + clusterName;
+    stream = "drill." + clusterName;
     List<String> edges = nodes.stream().map(NodeProcess::edgeUrl).toList();
     List<String> publishes = nodes.stream().map(NodeProcess::publishUrl).toList();
     publisher = IdempotentPublisher.create(vertx, PublisherOptions.builder().nodes(publishes)
@@ -193,7 +214,7 @@ public final class FailoverDrill {
     startPublishing(stream);
     Thread.sleep(3000);
 
-    runScenario(1, "kill -9 one node mid-stream, restart it", () -> {
+    if (scenarios.contains(1)) runScenario(1, "kill -9 one node mid-stream, restart it", () -> {
       NodeProcess victim = nodes.get(0);
       long pid = victim.pid();
       victim.kill();
@@ -205,7 +226,7 @@ public final class FailoverDrill {
       say(victim.name() + " restarted (pid " + victim.pid() + "), ready after " + secs(System.nanoTime() - t));
     });
 
-    runScenario(2, "rolling restart of all three with SIGTERM", () -> {
+    if (scenarios.contains(2)) runScenario(2, "rolling restart of all three with SIGTERM", () -> {
       for (NodeProcess n : nodes) {
         long pid = n.pid();
         long t = System.nanoTime();
@@ -221,6 +242,49 @@ public final class FailoverDrill {
         say(n.name() + " started again (pid " + n.pid() + "), ready after " + secs(System.nanoTime() - t));
       }
     });
+
+    if (scenarios.contains(3)) {
+      runScenario(3, "hung member: SIGSTOP node-3 for " + hungSeconds + " s (failure detection: 5 s), then SIGCONT",
+          () -> {
+            NodeProcess victim = nodes.get(2);
+            victim.signal("STOP");
+            say("SIGSTOP " + victim.name() + " (pid " + victim.pid() + ")");
+            Thread.sleep(hungSeconds * 1000L);
+            victim.signal("CONT");
+            say("SIGCONT " + victim.name());
+            watchCutOff(victim, System.nanoTime(), "SIGCONT");
+          });
+    }
+    if (scenarios.contains(4)) {
+      if (partitionHost == null) {
+        System.out.println();
+        say("scenario 4 (network partition) skipped: " + noPartition);
+        summary.add("scenario 4: network partition of one node: SKIPPED (" + noPartition + ")");
+      } else {
+        runScenario(4, "network partition: node-3's cluster traffic (" + partitionHost + ") blackholed for "
+            + hungSeconds + " s, then healed", () -> {
+              NodeProcess victim = nodes.get(2);
+              partition(true);
+              long cut = System.nanoTime();
+              say("partitioned " + victim.name() + " (routes from and to " + partitionHost + " blackholed)");
+              long notReady = -1;
+              while (System.nanoTime() - cut < hungSeconds * 1_000_000_000L) {
+                if (notReady < 0 && victim.get("/ready") != 200) {
+                  notReady = System.nanoTime() - cut;
+                }
+                Thread.sleep(100);
+              }
+              partition(false);
+              long healed = System.nanoTime();
+              say("healed the partition");
+              cutOffRows.add(row("cut-off node /ready", notReady < 0
+                  ? "still 200 when the partition healed after " + hungSeconds + " s"
+                  : "not 200 " + secs(notReady) + " after the cut"));
+              cutOffOk &= notReady >= 0 && notReady <= 10_000_000_000L;
+              watchRejoin(victim, healed, "the heal");
+            });
+      }
+    }
 
     vertx.cancelTimer(publishTimer);
     System.out.println();
@@ -336,6 +400,17 @@ public final class FailoverDrill {
         + phase("during", firstN, lastN, t[1], t[2]) + "   " + phase("after", firstN, lastN, t[2], t[3])));
     boolean ok = lost == 0 && dup == 0 && ooo == 0 && holes == 0 && unacked == 0 && stillDown == 0
         && resume <= (long) (maxResumeSeconds * 1e9);
+    if (scenario >= 3) {
+      int[] history = checkHistory(firstN, lastN);
+      out.add(row("acked missing after heal", history[0] + " (history of every node read from the start: "
+          + history[1] + " acknowledged events checked per node, " + history[2] + " served twice, " + history[3]
+          + " under another id than acknowledged)"));
+      out.add(row("ids given twice", Integer.toString(idsGivenTwice.get())));
+      out.addAll(cutOffRows);
+      ok &= history[0] == 0 && history[2] == 0 && history[3] == 0 && idsGivenTwice.get() == 0 && cutOffOk;
+      cutOffRows.clear();
+      cutOffOk = true;
+    }
     out.add(row("verdict", ok ? "OK" : "FAIL"));
     if (!ok) {
       failed = true;
@@ -378,6 +453,12 @@ public final class FailoverDrill {
       inFlight.decrementAndGet();
       if (ar.succeeded()) {
         ledger.acked(n, System.nanoTime());
+        idOfN.put(n, ar.result().id());
+        Integer other = nOfId.putIfAbsent(ar.result().id(), n);
+        if (other != null && other != n) {
+          idsGivenTwice.incrementAndGet();
+          note("id " + ar.result().id() + " given to event " + other + " and to event " + n);
+        }
         if (ar.result().attempts() > 1) {
           retried.incrementAndGet();
         }
@@ -387,6 +468,131 @@ public final class FailoverDrill {
         note("publish " + n + " failed: " + ar.cause().getMessage());
       }
     });
+  }
+
+  /**
+   * After a hung member resumes: how long until its {@code /ready} stops answering 200 (it cannot
+   * answer while stopped), then how long until it is back in the 3-member cluster and ready.
+   */
+  private void watchCutOff(NodeProcess victim, long from, String event) throws InterruptedException {
+    long notReady = -1;
+    int firstStatus = 0;
+    while (System.nanoTime() - from < 10_000_000_000L) {
+      int status = victim.get("/ready");
+      if (firstStatus == 0 && status > 0) {
+        firstStatus = status;
+      }
+      if (status > 0 && status != 200) {
+        notReady = System.nanoTime() - from;
+        break;
+      }
+      Thread.sleep(50);
+    }
+    cutOffRows.add(row("cut-off node /ready", notReady < 0 ? "still 200 10 s after " + event
+        : "not 200 " + secs(notReady) + " after " + event + " (first answer after " + event + ": " + firstStatus + ")"));
+    cutOffOk &= notReady >= 0;
+    watchRejoin(victim, from, event);
+  }
+
+  private void watchRejoin(NodeProcess victim, long from, String event) throws InterruptedException {
+    while (System.nanoTime() - from < 60_000_000_000L) {
+      if (victim.get("/ready") == 200 && victim.membersSeen() == 3) {
+        long after = System.nanoTime() - from;
+        say(victim.name() + " back in the cluster and ready " + secs(after) + " after " + event);
+        cutOffRows.add(row("rejoined", secs(after) + " after " + event + " (ready, 3 members)"));
+        cutOffOk &= after <= 30_000_000_000L;
+        return;
+      }
+      Thread.sleep(100);
+    }
+    cutOffRows.add(row("rejoined", "NOT within 60 s of " + event));
+    cutOffOk = false;
+  }
+
+  /** Cuts node-3's cluster address off (or heals it) by routing, inside the drill's own network namespace. */
+  private void partition(boolean cut) throws Exception {
+    List<List<String>> commands = cut
+        ? List.of(
+            // the local table first answers every 127.x address: move it behind the blackhole rules
+            List.of("ip", "rule", "add", "pref", "100", "lookup", "local"),
+            List.of("ip", "rule", "del", "pref", "0", "lookup", "local"),
+            List.of("ip", "rule", "add", "pref", "10", "from", partitionHost, "blackhole"),
+            List.of("ip", "rule", "add", "pref", "11", "to", partitionHost, "blackhole"))
+        : List.of(
+            List.of("ip", "rule", "del", "pref", "10"),
+            List.of("ip", "rule", "del", "pref", "11"),
+            List.of("ip", "rule", "add", "pref", "0", "lookup", "local"),
+            List.of("ip", "rule", "del", "pref", "100"));
+    for (List<String> c : commands) {
+      Process p = new ProcessBuilder(c).inheritIO().start();
+      if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", c) + " failed");
+      }
+    }
+  }
+
+  /**
+   * Reads the stream's history from the start on every node (NDJSON) and checks each acknowledged
+   * event of [firstN, lastN]: there, once, under the id it was acknowledged with.
+   *
+   * @return {missing (summed over nodes), checked per node, served twice, under another id}
+   */
+  private int[] checkHistory(int firstN, int lastN) {
+    int missing = 0;
+    int twice = 0;
+    int otherId = 0;
+    int checked = 0;
+    for (NodeProcess node : nodes) {
+      Map<Integer, String> served = new java.util.HashMap<>();
+      try {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        // read up to the newest event as of now: retried publishes append out of n's order, so the
+        // first n >= lastN seen is not the end of the scenario's events
+        String lastId = new io.vertx.core.json.JsonObject(http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(node.edgeUrl() + "/streams/" + stream + "/info")).timeout(Duration.ofSeconds(10))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).getString("lastId");
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.edgeUrl()
+            + "/streams/" + stream + "?from=earliest")).header("Accept", "application/x-ndjson")
+            .timeout(Duration.ofSeconds(30)).build();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> r = http.send(req,
+            java.net.http.HttpResponse.BodyHandlers.ofLines());
+        try (java.util.stream.Stream<String> lines = r.body()) {
+          java.util.Iterator<String> it = lines.iterator();
+          while (it.hasNext()) {
+            io.vertx.core.json.JsonObject e = new io.vertx.core.json.JsonObject(it.next());
+            if (!"message".equals(e.getString("event", "message"))) {
+              if (String.valueOf(e.getString("id")).equals(lastId)) {
+                break;
+              }
+              continue;
+            }
+            int n = new io.vertx.core.json.JsonObject(e.getString("data")).getInteger("n");
+            if (served.put(n, e.getString("id")) != null && n >= firstN && n <= lastN) {
+              twice++;
+            }
+            if (e.getString("id").equals(lastId)) {
+              break;
+            }
+          }
+        }
+      } catch (Exception e) {
+        note(node.name() + ": history read failed: " + e);
+      }
+      checked = 0;
+      for (int n = firstN; n <= lastN; n++) {
+        if (!ledger.acked(n)) {
+          continue;
+        }
+        checked++;
+        String id = served.get(n);
+        if (id == null) {
+          missing++;
+        } else if (!id.equals(idOfN.get(n))) {
+          otherId++;
+        }
+      }
+    }
+    return new int[] {missing, checked, twice, otherId};
   }
 
   private void waitFor(String what, Duration timeout, java.util.function.BooleanSupplier done)

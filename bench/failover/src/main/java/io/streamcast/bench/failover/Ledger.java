@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class Ledger {
 
   /** 0: outside any scenario (warm-up, settling), 1: kill -9, 2: rolling restart. */
-  static final int SCENARIOS = 3;
+  static final int SCENARIOS = 5;
 
   private final int capacity;
   private final AtomicLongArray sentNanos;

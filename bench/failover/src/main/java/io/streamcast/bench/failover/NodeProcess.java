@@ -28,6 +28,7 @@ final class NodeProcess {
   private final List<String> jvmArgs;
   private final String jar;
   private final String clusterName;
+  private final String clusterHost;
   private final int clusterPort;
   private final int httpPort;
   private final int publishPort;
@@ -38,6 +39,16 @@ final class NodeProcess {
 
   NodeProcess(int index, String java, List<String> jvmArgs, String jar, String clusterName, int basePort,
       String members, Path logDir, Path pidFile) {
+    this(index, java, jvmArgs, jar, clusterName, "127.0.0.1", basePort, members, logDir, pidFile);
+  }
+
+  /**
+   * @param clusterHost the loopback address Hazelcast and the event bus bind (another 127.x address
+   *     lets the drill cut this node off by routing, while its HTTP ports stay on 127.0.0.1)
+   */
+  NodeProcess(int index, String java, List<String> jvmArgs, String jar, String clusterName, String clusterHost,
+      int basePort, String members, Path logDir, Path pidFile) {
+    this.clusterHost = clusterHost;
     this.index = index;
     this.java = java;
     this.jvmArgs = jvmArgs;
@@ -78,7 +89,7 @@ final class NodeProcess {
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", jar, "node",
         "--cluster-name", clusterName,
-        "--cluster-host", "127.0.0.1",
+        "--cluster-host", clusterHost,
         "--bind-host", "127.0.0.1",
         "--cluster-port", Integer.toString(clusterPort),
         "--http-port", Integer.toString(httpPort),
@@ -98,6 +109,14 @@ final class NodeProcess {
   /** @return whether the process runs */
   synchronized boolean alive() {
     return process != null && process.isAlive();
+  }
+
+  /** Sends {@code signal} ({@code STOP}, {@code CONT}) to the current process by its pid. */
+  synchronized void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+    }
   }
 
   /** @return the pid of the current process, -1 when none was started */
@@ -134,7 +153,7 @@ final class NodeProcess {
     }
   }
 
-  private int membersSeen() {
+  int membersSeen() {
     try {
       HttpRequest req = HttpRequest.newBuilder(URI.create(edgeUrl() + "/health")).timeout(Duration.ofSeconds(2)).build();
       String body = HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
