@@ -5,6 +5,7 @@ import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.MetadataPolicy;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
@@ -114,6 +115,9 @@ public final class HazelcastMemberConfig {
         .setAsyncBackupCount(0)
         // nothing reads Hazelcast's per-map statistics, and each operation paid a look-up for them
         .setStatisticsEnabled(false)
+        // nor its JSON metadata (for queries on JSON values; the logs are not JSON to Hazelcast): each
+        // update paid a metadata look-up
+        .setMetadataPolicy(MetadataPolicy.OFF)
         // when split sides merge, the smaller merges into the larger: an entry the larger side holds
         // stays as it is (the minority refused every write, so its copy is stale); an entry only the
         // smaller side holds (the larger lost owner and backup) comes back (ADR 12)
