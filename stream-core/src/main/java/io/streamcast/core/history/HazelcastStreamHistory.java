@@ -257,8 +257,8 @@ public final class HazelcastStreamHistory implements StreamHistory {
     }
   }
 
-  /** Seconds a client refused for want of quorum is told to wait: a merge takes a few seconds. */
-  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = 2;
+  /** Seconds a client refused for want of quorum is told to wait (the same on every port). */
+  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = ApiError.NO_QUORUM_RETRY_AFTER_SECONDS;
 
   /**
    * The one place a split-brain refusal becomes the contract's {@code 503 no_quorum}: Hazelcast
