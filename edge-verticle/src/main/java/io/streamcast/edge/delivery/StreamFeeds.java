@@ -109,11 +109,6 @@ public final class StreamFeeds {
     return feeds.containsKey(stream);
   }
 
-  /** @return number of streams with a feed on this node */
-  public int size() {
-    return feeds.size();
-  }
-
   /** Closes every feed and the consumer (verticle stop). */
   public void closeAll() {
     feeds.values().forEach(StreamFeed::close);
