@@ -1,4 +1,4 @@
-package io.streamcast.core;
+package io.streamcast.app;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
