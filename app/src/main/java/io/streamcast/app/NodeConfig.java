@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  * @param metricsStreamLabels whether per-stream meters (tagged with the stream name) are kept
  * @param retention history bounds and stream lifetimes
  * @param memoryHighWatermark fraction of the old generation's maximum, in use after a collection, at
- *     which the node refuses work that adds state (see {@code io.streamcast.core.MemoryPressure})
+ *     which the node refuses work that adds state (see {@code io.streamcast.app.MemoryPressure})
  * @param eventLoops Vert.x event loops (ADR 15)
  * @param eventBusMetrics whether Vert.x's event-bus meters are kept
  */

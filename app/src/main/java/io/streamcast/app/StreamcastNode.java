@@ -5,7 +5,6 @@ import com.hazelcast.core.LifecycleEvent;
 import io.streamcast.cluster.HazelcastMemberConfig;
 import io.streamcast.cluster.QuorumFunction;
 import io.streamcast.core.ClusterMembers;
-import io.streamcast.core.MemoryPressure;
 import io.streamcast.core.NodeReadiness;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.history.HazelcastStreamHistory;

@@ -17,23 +17,8 @@ import io.streamcast.core.AuthSettings;
 public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
     AuthSettings auth, int maxConnectionsPerUser) {
 
-  /** Contract default heartbeat interval. */
-  public static final int DEFAULT_HEARTBEAT_SECONDS = 15;
-  /** Default connection limit per node. */
-  public static final int DEFAULT_MAX_CONNECTIONS = 50_000;
-  /** Default replay batch. */
+  /** Events read from history per call while catching up; no node flag sets it. */
   public static final int DEFAULT_REPLAY_BATCH = 500;
-
-  /** Settings without auth. */
-  public EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch) {
-    this(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, AuthSettings.OFF);
-  }
-
-  /** Settings without a per-user connection limit. */
-  public EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
-      AuthSettings auth) {
-    this(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth, 0);
-  }
 
   /** Validates every setting. */
   public EdgeConfig {

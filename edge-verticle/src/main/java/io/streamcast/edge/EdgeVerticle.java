@@ -9,6 +9,10 @@ import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
 import io.streamcast.core.StreamcastMeters;
+import io.streamcast.edge.delivery.DeliveryMeters;
+import io.streamcast.edge.delivery.StreamFeeds;
+import io.streamcast.edge.delivery.Subscription;
+import io.streamcast.edge.delivery.SubscriptionLedger;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -39,6 +43,7 @@ public final class EdgeVerticle extends VerticleBase {
   private final StreamcastMeters meters;
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
+  private DeliveryMeters deliveryMeters;
   private HttpServer server;
 
   /**
@@ -64,8 +69,9 @@ public final class EdgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     StreamEventCodec.register(vertx);
-    ledger = new SubscriptionLedger(members.self(), meters);
-    feeds = new StreamFeeds(vertx, history, config.replayBatch(), ledger, () -> !underPressure.getAsBoolean());
+    deliveryMeters = new DeliveryMeters(members.self(), meters);
+    ledger = new SubscriptionLedger(deliveryMeters);
+    feeds = new StreamFeeds(vertx, history, config.replayBatch(), deliveryMeters, () -> !underPressure.getAsBoolean());
     StreamInfo info = new StreamInfo(history);
     StreamAccess access = StreamAccess.create(vertx, config.auth());
     HealthRoutes health = new HealthRoutes(members, readiness, access.enabled());
@@ -83,8 +89,8 @@ public final class EdgeVerticle extends VerticleBase {
           .onFailure(ctx::fail);
     });
     router.get("/streams/:stream").handler(
-        new SubscribeHandler(feeds, ledger, readiness, config.maxConnections(), access, config.maxConnectionsPerUser(),
-            underPressure));
+        new SubscribeHandler(feeds, ledger, deliveryMeters, readiness, config.maxConnections(), access,
+            config.maxConnectionsPerUser(), underPressure));
     extraRoutes.accept(router);
     // every path of the edge port is read-only
     ApiFailureHandler.answerUnmatched(router, path -> "GET");
@@ -106,7 +112,7 @@ public final class EdgeVerticle extends VerticleBase {
       }
       withoutQuorumBefore = noQuorum != null;
       feeds.sweep();
-      ledger.report();
+      deliveryMeters.report();
       if (access.enabled()) {
         ledger.expire(System.currentTimeMillis());
       }

@@ -6,10 +6,15 @@ import io.streamcast.core.NodeReadiness;
 import io.streamcast.core.ResumePosition;
 import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamName;
-import io.streamcast.core.history.HazelcastStreamHistory;
+import io.streamcast.edge.delivery.DeliveryMeters;
+import io.streamcast.edge.delivery.StreamAbsentException;
+import io.streamcast.edge.delivery.StreamFeed;
+import io.streamcast.edge.delivery.StreamFeeds;
+import io.streamcast.edge.delivery.SubscriptionLedger;
+import io.streamcast.edge.transport.HttpSink;
+import io.streamcast.edge.transport.WireFormat;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -17,12 +22,13 @@ import java.util.function.BooleanSupplier;
 
 /**
  * {@code GET /streams/{stream}}: checks the request (name, position, limits, access) before any
- * byte of a stream, then starts a {@link Subscription} at the requested position.
+ * byte of a stream, then opens a subscription at the requested position, writing to an {@link HttpSink}.
  */
 final class SubscribeHandler implements Handler<RoutingContext> {
 
   private final StreamFeeds feeds;
   private final SubscriptionLedger ledger;
+  private final DeliveryMeters meters;
   private final NodeReadiness readiness;
   private final int maxConnections;
   private final StreamAccess access;
@@ -35,16 +41,16 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   private final BooleanSupplier underPressure;
   /** Seconds a client refused for memory pressure is told to wait. */
   static final int CAPACITY_RETRY_AFTER_SECONDS = 5;
-  /** Seconds a client refused for want of quorum is told to wait (as history's own refusal says). */
-  static final int NO_QUORUM_RETRY_AFTER_SECONDS = HazelcastStreamHistory.NO_QUORUM_RETRY_AFTER_SECONDS;
 
-  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, NodeReadiness readiness, int maxConnections,
+  SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, DeliveryMeters meters, NodeReadiness readiness,
+      int maxConnections,
       StreamAccess access, int maxConnectionsPerUser, BooleanSupplier underPressure) {
     this.underPressure = underPressure;
     this.access = access;
     this.maxConnectionsPerUser = access.enabled() ? maxConnectionsPerUser : 0;
     this.feeds = feeds;
     this.ledger = ledger;
+    this.meters = meters;
     this.readiness = readiness;
     this.maxConnections = maxConnections;
   }
@@ -57,7 +63,7 @@ final class SubscribeHandler implements Handler<RoutingContext> {
     WireFormat format = WireFormat.negotiate(ctx.request().getHeader(HttpHeaders.ACCEPT));
     HttpServerResponse response = ctx.response();
     if (!readiness.hasQuorum()) {
-      ApiError.NO_QUORUM.send(response, readiness.noQuorum() + "; try another node", NO_QUORUM_RETRY_AFTER_SECONDS);
+      ApiError.NO_QUORUM.send(response, readiness.noQuorum() + "; try another node", ApiError.NO_QUORUM_RETRY_AFTER_SECONDS);
       return;
     }
     if (!readiness.isServing()) {
@@ -79,7 +85,7 @@ final class SubscribeHandler implements Handler<RoutingContext> {
       }
       if (granted.failed()) {
         if (granted.cause() instanceof InvalidRequestException invalid) {
-          ledger.refused(invalid.error());
+          meters.refused(invalid.error());
         }
         ctx.fail(granted.cause());
         return;
@@ -107,13 +113,13 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         if (refusedOverUserLimit(user, response)) {
           return;
         }
-        start(ar.result(), position, response, format, ctx.request(), expiresAt, user);
+        start(ar.result(), position, response, new HttpSink(ctx.request(), format), expiresAt, user);
       });
     });
   }
 
   private void refuseForCapacity(HttpServerResponse response) {
-    ledger.refused(ApiError.CAPACITY);
+    meters.refused(ApiError.CAPACITY);
     ApiError.CAPACITY.send(response, "node is short of memory and takes no new subscriptions; try another node"
         + " or retry later", CAPACITY_RETRY_AFTER_SECONDS);
   }
@@ -123,22 +129,22 @@ final class SubscribeHandler implements Handler<RoutingContext> {
     if (user == null || ledger.connectionsOf(user) < maxConnectionsPerUser) {
       return false;
     }
-    ledger.refused(ApiError.RATE_LIMITED);
+    meters.refused(ApiError.RATE_LIMITED);
     ApiError.RATE_LIMITED.send(response, "this user already has " + maxConnectionsPerUser
         + " open streams on this node (the per-user limit, --max-connections-per-user " + maxConnectionsPerUser
         + "); close one or retry later", USER_LIMIT_RETRY_AFTER_SECONDS);
     return true;
   }
 
-  private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, WireFormat format,
-      HttpServerRequest request, long expiresAt, String user) {
+  private void start(StreamFeed feed, ResumePosition position, HttpServerResponse response, HttpSink sink,
+      long expiresAt, String user) {
     long completed = feed.completedSeq();
     if (feed.deleted()) {
       // history is gone: only a client that was mid-stream is owed something, the news that it
       // missed the rest (a gap positioned at the end, so its next reconnect gets 204)
       if (position instanceof ResumePosition.After after && after.id().epoch().equals(feed.epoch())
           && after.id().seq() < completed) {
-        new Subscription(feed, response, format, ledger, request, expiresAt, user).endDeleted(after.id().toString());
+        ledger.open(feed, sink, expiresAt, user).endDeleted(after.id().toString());
       } else {
         response.setStatusCode(204).end();
       }
@@ -150,19 +156,19 @@ final class SubscribeHandler implements Handler<RoutingContext> {
       if (completed >= 0) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger, request, expiresAt, user).startLive();
+        ledger.open(feed, sink, expiresAt, user).startLive();
       }
     } else if (position instanceof ResumePosition.Earliest) {
-      new Subscription(feed, response, format, ledger, request, expiresAt, user).startReplay(0, false, null);
+      ledger.open(feed, sink, expiresAt, user).startReplay(0, false, null);
     } else if (position instanceof ResumePosition.After after) {
       if (!after.id().epoch().equals(feed.epoch())) {
         // an id of an earlier history (the whole cluster restarted): say so, then replay all
-        new Subscription(feed, response, format, ledger, request, expiresAt, user)
+        ledger.open(feed, sink, expiresAt, user)
             .startReplay(0, false, after.id().toString());
       } else if (completed >= 0 && after.id().seq() >= completed) {
         response.setStatusCode(204).end();
       } else {
-        new Subscription(feed, response, format, ledger, request, expiresAt, user)
+        ledger.open(feed, sink, expiresAt, user)
             .startReplay(after.id().seq() + 1, true, null);
       }
     }

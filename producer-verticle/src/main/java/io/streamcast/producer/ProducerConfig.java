@@ -17,9 +17,6 @@ import io.streamcast.core.AuthSettings;
 public record ProducerConfig(String bindHost, int publishPort, int maxDataBytes, AuthSettings auth,
     int maxPublishesPerSecondPerUser) {
 
-  /** The contract's default data limit: 1 MiB. */
-  public static final int DEFAULT_MAX_DATA_BYTES = 1 << 20;
-
   /** Validates every setting. */
   public ProducerConfig {
     if (auth == null) {

@@ -30,15 +30,6 @@ public final class ProducerVerticle extends VerticleBase {
    * @param config validated settings
    * @param publisher the node's publisher
    * @param info stream info documents
-   */
-  public ProducerVerticle(ProducerConfig config, StreamPublisher publisher, StreamInfo info) {
-    this(config, publisher, info, null);
-  }
-
-  /**
-   * @param config validated settings
-   * @param publisher the node's publisher
-   * @param info stream info documents
    * @param readiness the node's life stage: once it drains, new publishes get {@code 503} with
    *     {@code Retry-After} while accepted ones finish; null to always accept
    */

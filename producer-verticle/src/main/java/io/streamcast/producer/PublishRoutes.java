@@ -9,7 +9,6 @@ import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
 import io.streamcast.core.StreamcastMeters;
-import io.streamcast.core.UserRateLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;

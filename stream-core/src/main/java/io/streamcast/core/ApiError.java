@@ -39,6 +39,9 @@ public enum ApiError {
    */
   NO_QUORUM(503, "no_quorum");
 
+  /** Seconds a client refused for want of quorum is told to wait: a merge takes a few seconds. */
+  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = 2;
+
   private final int status;
   private final String code;
 

@@ -54,16 +54,6 @@ public final class HazelcastStreamHistory implements StreamHistory {
    * @param hazelcast the member Vert.x's cluster manager runs (its configuration must come from
    *     {@code HazelcastMemberConfig}, which registers {@link HistorySerialization})
    * @param policy bounds and lifetimes; the same on every member
-   */
-  public HazelcastStreamHistory(Vertx vertx, HazelcastInstance hazelcast, RetentionPolicy policy) {
-    this(vertx, hazelcast, policy, () -> null);
-  }
-
-  /**
-   * @param vertx the node's Vert.x
-   * @param hazelcast the member Vert.x's cluster manager runs (its configuration must come from
-   *     {@code HazelcastMemberConfig}, which registers {@link HistorySerialization})
-   * @param policy bounds and lifetimes; the same on every member
    * @param noQuorum null while this node has quorum, else why not (asked when every operation starts,
    *     and when a write completes, before it is reported as done)
    */
@@ -257,8 +247,8 @@ public final class HazelcastStreamHistory implements StreamHistory {
     }
   }
 
-  /** Seconds a client refused for want of quorum is told to wait: a merge takes a few seconds. */
-  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = 2;
+  /** Seconds a client refused for want of quorum is told to wait (the same on every port). */
+  public static final int NO_QUORUM_RETRY_AFTER_SECONDS = ApiError.NO_QUORUM_RETRY_AFTER_SECONDS;
 
   /**
    * The one place a split-brain refusal becomes the contract's {@code 503 no_quorum}: Hazelcast

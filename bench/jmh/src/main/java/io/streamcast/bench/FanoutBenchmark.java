@@ -1,6 +1,10 @@
-package io.streamcast.edge;
+package io.streamcast.bench;
 
 import io.streamcast.core.StreamEvent;
+import io.streamcast.edge.delivery.FanoutBatch;
+import io.streamcast.edge.transport.BatchEncodings;
+import io.streamcast.edge.transport.ChunkWriter;
+import io.streamcast.edge.transport.WireFormat;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -47,8 +51,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * baseline; Vert.x flushes every such write); {@code coalesced} = {@link ChunkWriter} with the
  * event's shared pre-framed chunk (one flush per connection at the end of the turn); {@code
  * batched} = what a feed's fan-out does since ADR 7: the burst as one {@link FanoutBatch}, one
- * shared chunk holding every event, one write and flush per connection. Divide the
- * time per op by {@code subscribers * burst} for the cost per delivered event.
+ * shared chunk holding every event ({@link BatchEncodings}), one write and flush per connection.
+ * Divide the time per op by {@code subscribers * burst} for the cost per delivered event.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -168,7 +172,7 @@ public class FanoutBenchmark {
           batch.add(e);
         }
         for (int i = responses.size() - 1; i >= 0; i--) {
-          if (!writers.get(i).writeAndFlush(batch.chunk(WireFormat.SSE))) {
+          if (!writers.get(i).writeAndFlush(BatchEncodings.chunk(batch, WireFormat.SSE))) {
             fallbacks++;
           }
         }

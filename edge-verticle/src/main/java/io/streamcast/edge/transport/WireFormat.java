@@ -1,4 +1,4 @@
-package io.streamcast.edge;
+package io.streamcast.edge.transport;
 
 import io.streamcast.core.EventType;
 import io.streamcast.core.NdjsonEncoder;
@@ -9,7 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /** The two encodings a subscriber can ask for on the same URL. */
-enum WireFormat {
+public enum WireFormat {
   SSE("text/event-stream") {
     @Override
     Buffer encode(StreamEvent e) {
@@ -91,7 +91,7 @@ enum WireFormat {
   }
 
   /** Picks NDJSON only when asked for by {@code Accept}; SSE otherwise (EventSource, curl). */
-  static WireFormat negotiate(String accept) {
+  public static WireFormat negotiate(String accept) {
     if (accept != null && accept.contains("application/x-ndjson") && !accept.contains("text/event-stream")) {
       return NDJSON;
     }

@@ -1,4 +1,4 @@
-package io.streamcast.edge;
+package io.streamcast.edge.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -42,7 +42,7 @@ import java.util.List;
  * such as {@code h2c} or the WebSocket extension handler, which lets everything but an upgrade
  * response through, then the connection handler); anything else (HTTP/1.0, HTTP/2, compression) keeps the ordinary path.
  */
-final class ChunkWriter {
+public final class ChunkWriter {
 
   private static final FastThreadLocal<Flusher> FLUSHERS = new FastThreadLocal<>() {
     @Override
@@ -62,7 +62,7 @@ final class ChunkWriter {
    * @param request the subscriber's request, after its chunked response head was written
    * @return a writer for its connection, or null when the connection is not plain HTTP/1.1
    */
-  static ChunkWriter of(HttpServerRequest request) {
+  public static ChunkWriter of(HttpServerRequest request) {
     if (request.version() != HttpVersion.HTTP_1_1 || !request.response().isChunked()) {
       return null;
     }
@@ -99,7 +99,7 @@ final class ChunkWriter {
    * @param framedChunk a chunk-framed buffer; a shared unreleasable one is written as a duplicate
    * @return false only off the connection's event loop (the caller then uses {@code response.write})
    */
-  boolean write(ByteBuf framedChunk) {
+  public boolean write(ByteBuf framedChunk) {
     if (!encoderContext.executor().inEventLoop()) {
       return false;
     }
@@ -122,7 +122,7 @@ final class ChunkWriter {
    * @param framedChunk a chunk-framed buffer; a shared unreleasable one is written as a duplicate
    * @return false only off the connection's event loop (the caller then uses {@code response.write})
    */
-  boolean writeAndFlush(ByteBuf framedChunk) {
+  public boolean writeAndFlush(ByteBuf framedChunk) {
     if (!encoderContext.executor().inEventLoop()) {
       return false;
     }

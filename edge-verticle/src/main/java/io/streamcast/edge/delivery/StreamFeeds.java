@@ -1,4 +1,4 @@
-package io.streamcast.edge;
+package io.streamcast.edge.delivery;
 
 import io.streamcast.core.StreamEvent;
 import io.streamcast.core.StreamHistory;
@@ -20,32 +20,36 @@ import java.util.function.BooleanSupplier;
  * subscriber of a new stream waits for nothing but history (ADR 10). A feed left without
  * subscribers lingers a while (clients reconnect) before it is dropped.
  */
-final class StreamFeeds {
+public final class StreamFeeds {
 
   private static final long LINGER_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final StreamHistory history;
   private final int batch;
-  private final SubscriptionLedger ledger;
+  private final DeliveryMeters meters;
   private final BooleanSupplier mayCreate;
   private final Map<String, StreamFeed> feeds = new HashMap<>();
   private MessageConsumer<StreamEvent> consumer;
 
   /**
+   * @param vertx the edge verticle's Vert.x (its bus brings the events)
+   * @param history stream histories
+   * @param batch events read from history per call
+   * @param meters the node's delivery meters
    * @param mayCreate whether a subscriber may create a stream that does not exist yet (false
    *     under memory pressure)
    */
-  StreamFeeds(Vertx vertx, StreamHistory history, int batch, SubscriptionLedger ledger, BooleanSupplier mayCreate) {
+  public StreamFeeds(Vertx vertx, StreamHistory history, int batch, DeliveryMeters meters, BooleanSupplier mayCreate) {
     this.vertx = vertx;
     this.history = history;
     this.batch = batch;
-    this.ledger = ledger;
+    this.meters = meters;
     this.mayCreate = mayCreate;
   }
 
   /** Registers the node's consumer; call from the edge verticle's context. */
-  Future<Void> start() {
+  public Future<Void> start() {
     consumer = vertx.eventBus().consumer(StreamName.EVENTS_ADDRESS);
     consumer.handler(m -> route(m.body()));
     return consumer.completion();
@@ -59,10 +63,10 @@ final class StreamFeeds {
   }
 
   /** @return the stream's feed, opening it on first use; concurrent callers share one opening */
-  Future<StreamFeed> acquire(String stream) {
+  public Future<StreamFeed> acquire(String stream) {
     StreamFeed feed = feeds.get(stream);
     if (feed == null || feed.isClosed()) {
-      feed = new StreamFeed(stream, history, batch, vertx.getOrCreateContext(), ledger);
+      feed = new StreamFeed(stream, history, batch, vertx.getOrCreateContext(), meters);
       // routed to before it opens: what the bus brings meanwhile is held
       feeds.put(stream, feed);
       return feed.open(mayCreate.getAsBoolean());
@@ -71,7 +75,7 @@ final class StreamFeeds {
   }
 
   /** Periodic upkeep: audits feeds against history, drops those idle past the linger time. */
-  void sweep() {
+  public void sweep() {
     long now = System.currentTimeMillis();
     Iterator<StreamFeed> it = feeds.values().iterator();
     while (it.hasNext()) {
@@ -90,7 +94,7 @@ final class StreamFeeds {
   }
 
   /** @return the streams with subscribers on this node (history keeps them from idling out) */
-  List<String> watched() {
+  public List<String> watched() {
     List<String> watched = new ArrayList<>();
     for (StreamFeed feed : feeds.values()) {
       if (!feed.isClosed() && feed.subscribers() > 0) {
@@ -101,17 +105,12 @@ final class StreamFeeds {
   }
 
   /** @return whether this node has a feed of {@code stream} (tests check deleted streams leave none) */
-  boolean has(String stream) {
+  public boolean has(String stream) {
     return feeds.containsKey(stream);
   }
 
-  /** @return number of streams with a feed on this node */
-  int size() {
-    return feeds.size();
-  }
-
   /** Closes every feed and the consumer (verticle stop). */
-  void closeAll() {
+  public void closeAll() {
     feeds.values().forEach(StreamFeed::close);
     feeds.clear();
     if (consumer != null) {

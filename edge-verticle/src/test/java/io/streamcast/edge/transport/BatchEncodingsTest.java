@@ -1,4 +1,4 @@
-package io.streamcast.edge;
+package io.streamcast.edge.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -8,10 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.streamcast.core.EventType;
 import io.streamcast.core.StreamEvent;
+import io.streamcast.edge.delivery.FanoutBatch;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class FanoutBatchTest {
+class BatchEncodingsTest {
 
   private static StreamEvent event(long seq, String type, String data) {
     return new StreamEvent("s", "e1", seq, type, data.getBytes(StandardCharsets.UTF_8), 0);
@@ -30,12 +31,12 @@ class FanoutBatchTest {
 
     String sse = "id: e1-7\ndata: a\n\nid: e1-8\nevent: progress\ndata: line1\ndata: line2\n\n"
         + "id: e1-9\nevent: complete\ndata: {}\n\n";
-    assertEquals(sse, batch.encoded(WireFormat.SSE).toString());
+    assertEquals(sse, BatchEncodings.encoded(batch, WireFormat.SSE).toString());
     int length = sse.getBytes(StandardCharsets.UTF_8).length;
-    assertEquals(Integer.toHexString(length) + "\r\n" + sse + "\r\n", text(batch.chunk(WireFormat.SSE)));
-    assertSame(batch.chunk(WireFormat.SSE), batch.chunk(WireFormat.SSE), "built once, shared by every connection");
+    assertEquals(Integer.toHexString(length) + "\r\n" + sse + "\r\n", text(BatchEncodings.chunk(batch, WireFormat.SSE)));
+    assertSame(BatchEncodings.chunk(batch, WireFormat.SSE), BatchEncodings.chunk(batch, WireFormat.SSE), "built once, shared by every connection");
 
-    String ndjson = batch.encoded(WireFormat.NDJSON).toString();
+    String ndjson = BatchEncodings.encoded(batch, WireFormat.NDJSON).toString();
     assertEquals(3, ndjson.split("\n").length, ndjson);
     assertTrue(ndjson.startsWith("{\"id\":\"e1-7\""), ndjson);
     assertEquals(7, batch.firstSeq());
@@ -48,8 +49,8 @@ class FanoutBatchTest {
     StreamEvent e = event(3, EventType.MESSAGE, "x");
     FanoutBatch batch = new FanoutBatch();
     batch.add(e);
-    assertSame(e.sseChunk(), batch.chunk(WireFormat.SSE));
-    assertSame(e.ndjson(), batch.encoded(WireFormat.NDJSON));
+    assertSame(e.sseChunk(), BatchEncodings.chunk(batch, WireFormat.SSE));
+    assertSame(e.ndjson(), BatchEncodings.encoded(batch, WireFormat.NDJSON));
   }
 
   @Test

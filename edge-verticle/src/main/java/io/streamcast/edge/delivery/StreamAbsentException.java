@@ -1,7 +1,7 @@
-package io.streamcast.edge;
+package io.streamcast.edge.delivery;
 
 /** A subscriber asked for a stream that does not exist, and the node may not create one now (memory pressure). */
-final class StreamAbsentException extends RuntimeException {
+public final class StreamAbsentException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 

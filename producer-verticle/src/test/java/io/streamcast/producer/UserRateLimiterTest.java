@@ -1,4 +1,4 @@
-package io.streamcast.core;
+package io.streamcast.producer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.streamcast.core;
+package io.streamcast.app;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -43,7 +42,7 @@ import javax.management.openmbean.CompositeData;
  * what that collector chose to leave (G1 leaves up to about 5 % of the heap). The maximum is the
  * pool's own: for Serial and Parallel the heap minus the young generation, for G1 the whole heap.
  *
- * <p><b>Marks.</b> High at {@value #DEFAULT_HIGH_WATERMARK} by default, low {@value #HYSTERESIS}
+ * <p><b>Marks.</b> High at 0.85 by default (the node flag {@code --memory-high-watermark}), low {@value #HYSTERESIS}
  * below it. Why 0.85: a live set above it leaves less than 15 % of the old generation for what
  * arrives before the next old collection, so collections come ever closer together and the next
  * burst of new streams (about 120 KB of ringbuffer each, allocated at once) ends in an
@@ -69,8 +68,6 @@ import javax.management.openmbean.CompositeData;
  */
 public final class MemoryPressure implements AutoCloseable {
 
-  /** Default high-water mark, as a fraction of the old generation's maximum. */
-  public static final double DEFAULT_HIGH_WATERMARK = 0.85;
   /** How far below the high-water mark the low mark sits. */
   public static final double HYSTERESIS = 0.10;
   /** Default time without a reading, while high, before the state is checked again. */
@@ -97,7 +94,6 @@ public final class MemoryPressure implements AutoCloseable {
   private final long recheckNanos;
   private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> unsubscribe = new ArrayList<>();
-  private final LongAdder refused = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ScheduledExecutorService recheck;
   private volatile boolean high;
@@ -267,11 +263,6 @@ public final class MemoryPressure implements AutoCloseable {
     return fraction;
   }
 
-  /** @return the fraction at or above which the state turns high */
-  public double highWatermark() {
-    return highMark;
-  }
-
   /** @return the fraction at or below which the state turns back */
   public double lowWatermark() {
     return lowMark;
@@ -280,16 +271,6 @@ public final class MemoryPressure implements AutoCloseable {
   /** @return the old generation's name, or {@code "none"} when the collector shows none */
   public String poolName() {
     return pool == null ? "none" : pool.getName();
-  }
-
-  /** Counts one piece of work refused because of the pressure (for the leaving log line and metrics). */
-  public void refusedOne() {
-    refused.increment();
-  }
-
-  /** @return pieces of work refused because of the pressure, since the start */
-  public long refused() {
-    return refused.sum();
   }
 
   /**

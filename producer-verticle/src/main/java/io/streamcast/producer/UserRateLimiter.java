@@ -1,4 +1,4 @@
-package io.streamcast.core;
+package io.streamcast.producer;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * full is indistinguishable from a new one, so a sweep (at most every {@link #SWEEP_INTERVAL_NANOS},
  * run by whichever caller comes along) drops it.
  */
-public final class UserRateLimiter {
+final class UserRateLimiter {
 
   /** How often full buckets are looked for, at most. */
   static final long SWEEP_INTERVAL_NANOS = 10_000_000_000L;

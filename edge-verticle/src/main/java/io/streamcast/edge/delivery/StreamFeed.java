@@ -1,4 +1,4 @@
-package io.streamcast.edge;
+package io.streamcast.edge.delivery;
 
 import io.streamcast.core.HistoryTrimmedException;
 import io.streamcast.core.StreamEvent;
@@ -6,7 +6,6 @@ import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamState;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -26,7 +25,7 @@ import java.util.logging.Logger;
  *
  * <p>Confined to the edge verticle's event loop: no locks.
  */
-final class StreamFeed {
+public final class StreamFeed {
 
   private static final Logger LOG = Logger.getLogger(StreamFeed.class.getName());
   private static final int MAX_HELD = 10_000;
@@ -43,11 +42,11 @@ final class StreamFeed {
   private final StreamHistory history;
   private final int batch;
   private final Context context;
-  private final SubscriptionLedger ledger;
+  private final DeliveryMeters meters;
   /** Events delivered in this event-loop turn, fanned out together at its end; null when none. */
   private FanoutBatch pending;
   private final TreeMap<Long, StreamEvent> held = new TreeMap<>();
-  private final List<Subscription> live = new ArrayList<>();
+  private final LiveSet live = new LiveSet();
   private final List<Subscription> attached = new ArrayList<>();
   /**
    * The last events handed to live subscribers, consecutive sequences [recentFrom, recentTo), each
@@ -80,12 +79,12 @@ final class StreamFeed {
   private long auditAfterMillis = AUDIT_AFTER_QUIET_MILLIS;
   private long idleSinceMillis = System.currentTimeMillis();
 
-  StreamFeed(String stream, StreamHistory history, int batch, Context context, SubscriptionLedger ledger) {
+  StreamFeed(String stream, StreamHistory history, int batch, Context context, DeliveryMeters meters) {
     this.stream = stream;
     this.history = history;
     this.batch = batch;
     this.context = context;
-    this.ledger = ledger;
+    this.meters = meters;
   }
 
   /**
@@ -117,11 +116,12 @@ final class StreamFeed {
     return opened;
   }
 
-  String stream() {
+  /** @return the stream's name */
+  public String stream() {
     return stream;
   }
 
-  String epoch() {
+  public String epoch() {
     return epoch;
   }
 
@@ -131,12 +131,12 @@ final class StreamFeed {
   }
 
   /** @return the sequence of the stream's complete event (or its last event if deleted), -1 while open */
-  long completedSeq() {
+  public long completedSeq() {
     return completedSeq;
   }
 
   /** @return whether the stream was deleted: its history is gone, only its end is known */
-  boolean deleted() {
+  public boolean deleted() {
     return deleted;
   }
 
@@ -176,25 +176,11 @@ final class StreamFeed {
   }
 
   void addLive(Subscription s) {
-    if (s.liveIndex < 0) {
-      s.liveIndex = live.size();
-      live.add(s);
-    }
+    live.add(s);
   }
 
   void removeLive(Subscription s) {
-    int i = s.liveIndex;
-    if (i < 0) {
-      return;
-    }
-    // swap-remove: O(1) even with thousands of subscribers; fan-out iterates backwards so a
-    // subscriber leaving during its own delivery never makes another one skip an event
-    Subscription last = live.remove(live.size() - 1);
-    if (last != s) {
-      live.set(i, last);
-      last.liveIndex = i;
-    }
-    s.liveIndex = -1;
+    live.remove(s);
   }
 
   /** An event (or a deletion notice, sequence -1) of this stream arrived on the bus. */
@@ -261,12 +247,10 @@ final class StreamFeed {
     if (b == null || closed) {
       return;
     }
-    boolean reached = !live.isEmpty();
+    boolean reached = live.size() > 0;
     b.shared(live.size() > 1);
-    for (int i = live.size() - 1; i >= 0; i--) {
-      live.get(i).offer(b);
-    }
-    ledger.fannedOut(b, reached);
+    live.offer(b);
+    meters.fannedOut(b, reached);
   }
 
   private void remember(StreamEvent e) {
@@ -404,7 +388,7 @@ final class StreamFeed {
   }
 
   /** Closes the feed when no subscriber is attached (a feed of a deleted stream serves no one). */
-  void closeIfUnused() {
+  public void closeIfUnused() {
     if (attached.isEmpty()) {
       close();
     }
