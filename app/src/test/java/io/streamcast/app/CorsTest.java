@@ -149,6 +149,37 @@ class CorsTest {
   }
 
   @Test
+  @Timeout(30)
+  void unknownPathsAndMethodsKeepTheirAnswersWithCorsOn() {
+    Publishing.Answer nope = await(Publishing.get(client, listed.edge(0) + "/nope", Map.of("Origin", LISTED)));
+    assertEquals(404, nope.status());
+    assertEquals(LISTED, nope.headers().get("Access-Control-Allow-Origin"));
+    Publishing.Answer delete = await(Publishing.request(client, HttpMethod.DELETE, listed.edge(0) + "/streams/cors.f",
+        Map.of("Origin", LISTED)));
+    assertEquals(405, delete.status());
+    assertEquals("GET", delete.headers().get("Allow"));
+    // an OPTIONS that is not a preflight is no exception
+    assertEquals(405, await(Publishing.request(client, HttpMethod.OPTIONS, listed.edge(0) + "/streams/cors.f",
+        Map.of())).status());
+  }
+
+  @Test
+  void flagsReachTheEdge() {
+    NodeConfig config = NodeConfig.resolve(Map.of(NodeFlag.CORS_ORIGINS, "https://App.example.test, http://b.test:81"),
+        Map.of(), Map.of(), false);
+    assertEquals(List.of("https://app.example.test", "http://b.test:81"), config.edge().corsOrigins());
+    assertEquals(List.of(), NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false).edge().corsOrigins());
+    assertEquals(List.of("*"), NodeConfig.resolve(Map.of(), Map.of("STREAMCAST_CORS_ORIGINS", "*"),
+        Map.of(), false).edge().corsOrigins());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> NodeConfig.resolve(Map.of(NodeFlag.TLS_CERT, "/no/such/cert.pem"), Map.of(), Map.of(), false));
+    assertTrue(e.getMessage().contains("--tls-key"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(
+        Map.of(NodeFlag.TLS_CERT, "/no/such/cert.pem", NodeFlag.TLS_KEY, "/no/such/key.pem"), Map.of(), Map.of(), false));
+    assertEquals("--tls-cert: cannot read /no/such/cert.pem", e.getMessage());
+  }
+
+  @Test
   void originListsAreValidated() {
     assertEquals(List.of("https://a.example", "http://b.example:8080"),
         EdgeCors.origins(List.of(" HTTPS://A.example:443 ", "", "http://b.example:8080", "https://a.example")));
