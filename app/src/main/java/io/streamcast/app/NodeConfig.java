@@ -4,6 +4,7 @@ import io.streamcast.cluster.ClusterSettings;
 import io.streamcast.core.AuthSettings;
 import io.streamcast.core.RetentionPolicy;
 import io.streamcast.edge.EdgeConfig;
+import io.streamcast.edge.EdgeCors;
 import io.streamcast.producer.ProducerConfig;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -133,7 +134,7 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     AuthSettings auth = auth(v);
     EdgeConfig edge = new EdgeConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.HTTP_PORT, true),
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
-        auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER));
+        auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER), corsOrigins(v), tls(v));
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
         integer(v, NodeFlag.MAX_DATA_BYTES), auth,
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
@@ -163,8 +164,37 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     return distinct.size();
   }
 
+  private static List<String> corsOrigins(Map<NodeFlag, String> v) {
+    return EdgeCors.origins(Arrays.asList(v.get(NodeFlag.CORS_ORIGINS).split(",")));
+  }
+
+  /** HTTPS needs both files, readable now: a missing one stops the start with exit 2, not at the listen. */
+  private static EdgeConfig.TlsFiles tls(Map<NodeFlag, String> v) {
+    String cert = v.get(NodeFlag.TLS_CERT);
+    String key = v.get(NodeFlag.TLS_KEY);
+    if (cert == null && key == null) {
+      return null;
+    }
+    if (cert == null || key == null || cert.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException(NodeFlag.TLS_CERT.flag() + " and " + NodeFlag.TLS_KEY.flag()
+          + " go together: give both PEM files");
+    }
+    for (NodeFlag f : List.of(NodeFlag.TLS_CERT, NodeFlag.TLS_KEY)) {
+      Path p;
+      try {
+        p = Path.of(v.get(f));
+      } catch (InvalidPathException e) {
+        throw new IllegalArgumentException(f.flag() + ": not a path: " + v.get(f));
+      }
+      if (!Files.isReadable(p) || Files.isDirectory(p)) {
+        throw new IllegalArgumentException(f.flag() + ": cannot read " + v.get(f));
+      }
+    }
+    return new EdgeConfig.TlsFiles(cert, key);
+  }
+
   /** Auth is on with exactly one key; the PEM file is read and parsed now, so a bad one stops the start. */
-  private static AuthSettings auth(Map<NodeFlag, String> v) {
+  static AuthSettings auth(Map<NodeFlag, String> v) {
     String secret = v.get(NodeFlag.JWT_SECRET);
     String keyFile = v.get(NodeFlag.JWT_PUBLIC_KEY);
     if (secret != null && keyFile != null) {

@@ -48,6 +48,11 @@ enum NodeFlag {
       + "429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
   MAX_PUBLISHES_PER_SECOND_PER_USER("0", "publishes per second (and burst) one user (the token's sub) may make on this "
       + "node before 429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
+  CORS_ORIGINS("", "comma list of origins (https://app.example.com) whose pages may subscribe cross-origin, "
+      + "with credentials (the streamcast_token cookie); * for any origin, without credentials (default: CORS off)"),
+  TLS_CERT(null, "PEM certificate chain: the edge port serves HTTPS with HTTP/2 and HTTP/1.1 (with --tls-key); "
+      + "a renewed file is picked up within seconds"),
+  TLS_KEY(null, "PEM private key of --tls-cert"),
   MEMORY_HIGH_WATERMARK("0.85", "fraction (0.1-0.99) of the old generation's maximum that the heap still in use "
       + "after a collection may reach before the node refuses work that adds state (new streams, publishes) with 503; "
       + "it takes work again below this minus 0.10"),

@@ -52,6 +52,14 @@ public final class Streamcast {
       return;
     }
     ParseResult sub = parsed.subcommand();
+    if (sub != null && sub.commandSpec().name().equals("token")) {
+      try {
+        System.out.println(TokenCommand.token(sub, System.getenv()));
+      } catch (IllegalArgumentException e) {
+        fail(EXIT_USAGE, e.getMessage());
+      }
+      return;
+    }
     boolean demo = sub == null || sub.commandSpec().name().equals("demo");
     NodeConfig config;
     try {
@@ -84,7 +92,7 @@ public final class Streamcast {
   }
 
   private static void printDemoBanner(StreamcastNode node) {
-    String edge = "http://127.0.0.1:" + node.httpPort();
+    String edge = (node.config().edge().tls() == null ? "http" : "https") + "://127.0.0.1:" + node.httpPort();
     String pub = "http://127.0.0.1:" + node.publishPort();
     System.out.println();
     System.out.println("Streamcast demo is running (node " + node.config().cluster().nodeName() + "). Try:");
@@ -111,8 +119,16 @@ public final class Streamcast {
     node.usageMessage().description("A cluster node. Every flag is also STREAMCAST_<FLAG> in the environment.");
     node.mixinStandardHelpOptions(true);
     addNodeFlags(node);
+    CommandSpec token = CommandSpec.create().name("token");
+    token.usageMessage().description("Prints an access token signed with the node's key (the same flags and "
+        + "environment as node: --jwt-secret / STREAMCAST_JWT_SECRET, --config), or with --jwt-private-key for a "
+        + "node verifying with --jwt-public-key.");
+    token.mixinStandardHelpOptions(true);
+    TokenCommand.addOptions(token);
+    addNodeFlags(token);
     root.addSubcommand("demo", demo);
     root.addSubcommand("node", node);
+    root.addSubcommand("token", token);
     return new CommandLine(root);
   }
 

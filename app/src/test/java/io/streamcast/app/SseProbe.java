@@ -60,6 +60,11 @@ final class SseProbe {
     return response.statusCode();
   }
 
+  /** @return the HTTP version the answer came in (HTTP/2 over TLS with ALPN) */
+  io.vertx.core.http.HttpVersion version() {
+    return response.version();
+  }
+
   MultiMap headers() {
     return response.headers();
   }

@@ -1,6 +1,7 @@
 package io.streamcast.edge;
 
 import io.streamcast.core.AuthSettings;
+import java.util.List;
 
 /**
  * Settings of the {@link EdgeVerticle}.
@@ -13,9 +14,13 @@ import io.streamcast.core.AuthSettings;
  * @param auth the key subscribers' tokens are verified with, or {@link AuthSettings#OFF}
  * @param maxConnectionsPerUser open streaming connections one user (a token's {@code sub}) may hold
  *     on this node before {@code 429}; 0 for no limit. Only enforced with auth on
+ * @param corsOrigins origins whose pages may read the edge port cross-origin ({@code --cors-origins},
+ *     normalized by {@link EdgeCors#origins}); empty: CORS off. A single {@code "*"}: any origin, without
+ *     credentials
+ * @param tls the certificate and key the edge port serves HTTPS (HTTP/2 and HTTP/1.1) with; null: plain HTTP
  */
 public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
-    AuthSettings auth, int maxConnectionsPerUser) {
+    AuthSettings auth, int maxConnectionsPerUser, List<String> corsOrigins, TlsFiles tls) {
 
   /** Events read from history per call while catching up; no node flag sets it. */
   public static final int DEFAULT_REPLAY_BATCH = 500;
@@ -25,6 +30,7 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
     if (auth == null) {
       auth = AuthSettings.OFF;
     }
+    corsOrigins = EdgeCors.origins(corsOrigins == null ? List.of() : corsOrigins);
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("http-port must be 0-65535, got " + httpPort);
     }
@@ -40,6 +46,33 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
     }
     if (replayBatch < 1 || replayBatch > 1000) {
       throw new IllegalArgumentException("replay batch must be 1-1000 (Hazelcast's read limit), got " + replayBatch);
+    }
+  }
+
+  /** @return a copy with CORS for {@code origins} (see {@link EdgeCors#origins}) */
+  public EdgeConfig withCorsOrigins(List<String> origins) {
+    return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
+        maxConnectionsPerUser, origins, tls);
+  }
+
+  /** @return a copy serving HTTPS with {@code files} (null: plain HTTP) */
+  public EdgeConfig withTls(TlsFiles files) {
+    return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
+        maxConnectionsPerUser, corsOrigins, files);
+  }
+
+  /**
+   * The PEM files of the edge's HTTPS ({@code --tls-cert}, {@code --tls-key}).
+   *
+   * @param certPath the certificate chain, leaf first ({@code -----BEGIN CERTIFICATE-----} blocks)
+   * @param keyPath its private key (PKCS#8 {@code PRIVATE KEY}, or PKCS#1 {@code RSA PRIVATE KEY})
+   */
+  public record TlsFiles(String certPath, String keyPath) {
+    /** Both paths are required. */
+    public TlsFiles {
+      if (certPath == null || certPath.isBlank() || keyPath == null || keyPath.isBlank()) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both PEM files");
+      }
     }
   }
 }

@@ -77,6 +77,10 @@ public final class EdgeVerticle extends VerticleBase {
     HealthRoutes health = new HealthRoutes(members, readiness, access.enabled());
 
     Router router = Router.router(vertx);
+    if (!config.corsOrigins().isEmpty()) {
+      // first, so every answer (errors, the preflight, health and the dashboard too) carries its headers
+      router.route().handler(EdgeCors.create(config.corsOrigins()));
+    }
     router.get("/health").handler(health::health);
     router.get("/ready").handler(health::ready);
     // /health, /ready and the extra routes (metrics, dashboard) stay open; the streams need a grant
@@ -118,20 +122,27 @@ public final class EdgeVerticle extends VerticleBase {
       }
     });
 
-    return feeds.start().compose(v -> vertx.createHttpServer(new HttpServerOptions()
-            .setHost(config.bindHost())
-            .setPort(config.httpPort())
-            .setTcpNoDelay(true)
-            // no h2c upgrade: browsers never use it, and a client that offers it (the JDK's HttpClient
-            // does by default) got a broken large response from the upgrade path; plain HTTP/1.1 also
-            // keeps every connection's pipeline to the shape ChunkWriter writes into
-            .setHttp2ClearTextEnabled(false)
-            .setAcceptBacklog(4096))
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.bindHost())
+        .setPort(config.httpPort())
+        .setTcpNoDelay(true)
+        // no h2c upgrade: browsers never use it, and a client that offers it (the JDK's HttpClient
+        // does by default) got a broken large response from the upgrade path; plain HTTP/1.1 also
+        // keeps every connection's pipeline to the shape ChunkWriter writes into. HTTP/2 comes with
+        // TLS (ALPN), as browsers speak it
+        .setHttp2ClearTextEnabled(false)
+        .setAcceptBacklog(4096);
+    EdgeTls tls = config.tls() == null ? null : EdgeTls.configure(vertx, config.tls(), options);
+    return feeds.start().compose(v -> vertx.createHttpServer(options)
         .requestHandler(router)
         .listen()
         .onSuccess(s -> {
           server = s;
-          LOG.info("edge listening on " + config.bindHost() + ":" + s.actualPort());
+          if (tls != null) {
+            tls.watch(s);
+          }
+          LOG.info("edge listening on " + config.bindHost() + ":" + s.actualPort()
+              + (tls == null ? "" : " (HTTPS: h2, http/1.1)"));
         }));
   }
 

@@ -42,6 +42,7 @@ public final class ApiFailureHandler implements Handler<RoutingContext> {
       return;
     }
     switch (ctx.statusCode()) {
+      case 403 -> ApiError.FORBIDDEN.send(ctx.response(), "forbidden");
       case 413 -> ApiError.DATA_TOO_LARGE.send(ctx.response(), "request body exceeds the data limit");
       case 404 -> ApiError.NOT_FOUND.send(ctx.response(), "no such endpoint: " + ctx.request().path());
       case 405 -> ApiError.METHOD_NOT_ALLOWED.send(ctx.response(),
