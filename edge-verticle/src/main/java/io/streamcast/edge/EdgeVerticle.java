@@ -9,6 +9,7 @@ import io.streamcast.core.StreamHistory;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.StreamName;
 import io.streamcast.core.StreamcastMeters;
+import io.streamcast.core.SubscriberCounts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -37,6 +38,7 @@ public final class EdgeVerticle extends VerticleBase {
   private boolean withoutQuorumBefore;
   private final Consumer<Router> extraRoutes;
   private final StreamcastMeters meters;
+  private final SubscriberCounts counts;
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
   private HttpServer server;
@@ -52,6 +54,18 @@ public final class EdgeVerticle extends VerticleBase {
    */
   public EdgeVerticle(EdgeConfig config, StreamHistory history, BooleanSupplier underPressure, ClusterMembers members,
       NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters) {
+    this(config, history, underPressure, members, readiness, extraRoutes, meters, null);
+  }
+
+  /**
+   * As the other constructor, also keeping cluster-wide subscriber counts per stream.
+   *
+   * @param counts where this edge's subscriptions are counted (jobs cancel on it when nobody
+   *     listens; info shows it as {@code subscribers}); null to count nothing
+   */
+  public EdgeVerticle(EdgeConfig config, StreamHistory history, BooleanSupplier underPressure, ClusterMembers members,
+      NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters, SubscriberCounts counts) {
+    this.counts = counts;
     this.config = config;
     this.history = history;
     this.underPressure = underPressure;
@@ -64,9 +78,9 @@ public final class EdgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     StreamEventCodec.register(vertx);
-    ledger = new SubscriptionLedger(members.self(), meters);
+    ledger = new SubscriptionLedger(members.self(), meters, counts);
     feeds = new StreamFeeds(vertx, history, config.replayBatch(), ledger, () -> !underPressure.getAsBoolean());
-    StreamInfo info = new StreamInfo(history);
+    StreamInfo info = new StreamInfo(history, counts);
     StreamAccess access = StreamAccess.create(vertx, config.auth());
     HealthRoutes health = new HealthRoutes(members, readiness, access.enabled());
 
@@ -107,6 +121,9 @@ public final class EdgeVerticle extends VerticleBase {
       withoutQuorumBefore = noQuorum != null;
       feeds.sweep();
       ledger.report();
+      if (counts != null) {
+        counts.flush();
+      }
       if (access.enabled()) {
         ledger.expire(System.currentTimeMillis());
       }

@@ -43,14 +43,25 @@ final class SubscriptionLedger {
   private long unreportedEvents;
   private long unreportedBytes;
 
+  /** Cluster-wide subscriber counts (job idle cancellation, {@code subscribers} in info); null when not kept. */
+  private final io.streamcast.core.SubscriberCounts counts;
+
   SubscriptionLedger(String nodeName, StreamcastMeters meters) {
+    this(nodeName, meters, null);
+  }
+
+  SubscriptionLedger(String nodeName, StreamcastMeters meters, io.streamcast.core.SubscriberCounts counts) {
     this.nodeName = nodeName;
     this.meters = meters;
+    this.counts = counts;
   }
 
   void opened(Subscription s) {
     if (open.add(s)) {
       meters.connectionOpened(s.stream());
+      if (counts != null) {
+        counts.opened(s.stream());
+      }
       if (s.user() != null) {
         perUser.merge(s.user(), 1, Integer::sum);
       }
@@ -63,6 +74,9 @@ final class SubscriptionLedger {
     }
     report();
     meters.connectionClosed(s.stream());
+    if (counts != null) {
+      counts.closed(s.stream());
+    }
     if (s.user() != null) {
       // every close path (client gone, drain, token expiry, completion, errors) ends here once
       perUser.computeIfPresent(s.user(), (u, n) -> n > 1 ? n - 1 : null);
