@@ -11,6 +11,7 @@ import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamInfo;
 import io.streamcast.core.SubscriberCounts;
 import io.streamcast.producer.jobs.BuiltInJobs;
+import io.streamcast.producer.jobs.ExportDownload;
 import io.streamcast.producer.jobs.ExportJobs;
 import io.streamcast.producer.jobs.JobDirectory;
 import io.streamcast.producer.jobs.JobManager;
@@ -144,6 +145,11 @@ public final class StreamcastNode {
       LOG.warning(limitsWarning);
     }
     StreamInfo info = new StreamInfo(history, subscriberCounts);
+    if (config.jobs().pgUrl() != null) {
+      // the pool connects lazily: an edge-only node pays nothing until a download comes
+      exports = ExportJobs.create(vertx, config.jobs().pgUrl(), config.jobs().exportQueries(),
+          config.jobs().pgPoolSize());
+    }
     Future<Void> chain = Future.succeededFuture();
     if (config.producerRole()) {
       producer = new ProducerVerticle(config.producer(), publisher, info, readiness);
@@ -153,17 +159,20 @@ public final class StreamcastNode {
       jobs = new JobManager(config.cluster().nodeName(), publisher, jobDirectory, subscriberCounts, js.limits())
           .register(BuiltInJobs.tokens(js.slots()))
           .register(BuiltInJobs.progress(js.slots()));
-      if (js.pgUrl() != null) {
-        exports = ExportJobs.create(vertx, js.pgUrl(), js.exportQueries(), js.pgPoolSize());
+      if (exports != null) {
         jobs.register(exports.kind());
       }
       chain = chain.compose(v -> vertx.deployVerticle(jobs)).map(this::deployed);
     }
     if (config.edgeRole()) {
-      JobRoutes jobRoutes = new JobRoutes(vertx, StreamAccess.create(vertx, config.edge().auth()), jobDirectory,
-          members::names);
-      edge = new EdgeVerticle(config.edge(), history, memoryPressure::high, members, readiness,
-          new ObservabilityRoutes(metrics.registry(), true).andThen(jobRoutes), metrics.meters(), subscriberCounts);
+      StreamAccess access = StreamAccess.create(vertx, config.edge().auth());
+      java.util.function.Consumer<io.vertx.ext.web.Router> routes = new ObservabilityRoutes(metrics.registry(), true)
+          .andThen(new JobRoutes(vertx, access, jobDirectory, members::names));
+      if (exports != null) {
+        routes = routes.andThen(new ExportDownload(exports, access));
+      }
+      edge = new EdgeVerticle(config.edge(), history, memoryPressure::high, members, readiness, routes,
+          metrics.meters(), subscriberCounts);
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
         edgeDeployment = id;
         return deployed(id);

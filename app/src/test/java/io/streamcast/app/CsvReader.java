@@ -12,6 +12,69 @@ final class CsvReader {
   private CsvReader() {
   }
 
+  /**
+   * Reads records from {@code in} one at a time (for files too large to hold), handing each to
+   * {@code sink}; CRLF and LF both end a record.
+   *
+   * @return records read
+   */
+  static long stream(java.io.Reader in, java.util.function.Consumer<List<String>> sink) throws java.io.IOException {
+    java.io.BufferedReader r = new java.io.BufferedReader(in, 1 << 16);
+    List<String> record = new ArrayList<>();
+    StringBuilder field = new StringBuilder();
+    boolean quoted = false;
+    boolean wasQuoted = false;
+    long n = 0;
+    int c;
+    while ((c = r.read()) != -1) {
+      if (quoted) {
+        if (c == '"') {
+          r.mark(1);
+          int next = r.read();
+          if (next == '"') {
+            field.append('"');
+          } else {
+            quoted = false;
+            if (next != -1) {
+              r.reset();
+            }
+          }
+        } else {
+          field.append((char) c);
+        }
+      } else if (c == '"') {
+        quoted = true;
+        wasQuoted = true;
+      } else if (c == ',' || c == '\n' || c == '\r') {
+        record.add(field.length() == 0 && !wasQuoted ? null : field.toString());
+        field.setLength(0);
+        wasQuoted = false;
+        if (c != ',') {
+          if (c == '\r') {
+            r.mark(1);
+            if (r.read() != '\n') {
+              r.reset();
+            }
+          }
+          sink.accept(record);
+          n++;
+          record = new ArrayList<>();
+        }
+      } else {
+        field.append((char) c);
+      }
+    }
+    if (quoted) {
+      throw new IllegalArgumentException("unterminated quoted field");
+    }
+    if (field.length() > 0 || wasQuoted || !record.isEmpty()) {
+      record.add(field.length() == 0 && !wasQuoted ? null : field.toString());
+      sink.accept(record);
+      n++;
+    }
+    return n;
+  }
+
   static List<List<String>> parse(String text) {
     List<List<String>> records = new ArrayList<>();
     List<String> record = new ArrayList<>();

@@ -41,6 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class JobsTest {
 
   private static final int ROWS = 2_000;
+  /** The download's table (Done-when 2 of issue 12). */
+  private static final int BIG_ROWS = 1_000_000;
   private static TestPostgres pg;
   private static TestCluster cluster;
   private static Vertx vertx;
@@ -60,11 +62,16 @@ class JobsTest {
     await(db.query("INSERT INTO people SELECT i, 'name ' || i || ' é漢', CASE WHEN i % 7 = 0 THEN NULL"
         + " WHEN i % 5 = 0 THEN 'a,\"b\"' || E'\\n' || 'c' WHEN i % 11 = 0 THEN '' ELSE 'plain' END"
         + " FROM generate_series(1, " + ROWS + ") i").execute());
+    await(db.query("CREATE TABLE big (id int, name text, note text)").execute());
+    await(db.query("INSERT INTO big SELECT i, 'name ' || i || ' é漢', CASE WHEN i % 7 = 0 THEN NULL"
+        + " WHEN i % 5 = 0 THEN 'a,\"b\"' || E'\\n' || 'c' WHEN i % 11 = 0 THEN '' WHEN i % 13 = 0 THEN E'x\\r\\ny'"
+        + " ELSE 'plain' END FROM generate_series(1, " + BIG_ROWS + ") i").execute());
     cluster = TestCluster.start(2, Map.of(
         NodeFlag.PG_URL, pg.url(),
         NodeFlag.PG_POOL_SIZE, "2",
         NodeFlag.EXPORT_QUERIES, "people=SELECT id, name, note FROM people WHERE id > $1 ORDER BY id;"
-            + "endless=SELECT generate_series(1, 100000000) AS i",
+            + "endless=SELECT generate_series(1, 100000000) AS i;"
+            + "big=SELECT id, name, note FROM big WHERE id >= $1::text::int ORDER BY id",
         NodeFlag.JOB_IDLE_CANCEL_SECONDS, "3"));
   }
 
@@ -230,6 +237,63 @@ class JobsTest {
     assertEquals("bad_parameter", request("POST", 0, "/jobs/tokens", "not json", 400).getString("error"));
     assertEquals("not_found", get(0, "/jobs/0123456789abcdef01", 404).getString("error"));
     assertEquals("not_found", request("DELETE", 1, "/jobs/0123456789abcdef01", null, 404).getString("error"));
+  }
+
+  @Test
+  @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+  void aCsvDownloadOfAMillionRowsParsesBackToTheSameRows() throws Exception {
+    HttpResponse<java.io.InputStream> r = JDK.send(HttpRequest.newBuilder(
+            URI.create(cluster.edge(1) + "/exports/big.csv?param=1&fetch=1000")).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
+    assertEquals("chunked", r.headers().firstValue("Transfer-Encoding").orElse(""));
+    long[] next = {0};
+    List<String> mismatches = new ArrayList<>();
+    long records;
+    try (java.io.Reader in = new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8)) {
+      records = CsvReader.stream(in, record -> {
+        List<String> expected = next[0] == 0 ? java.util.Arrays.asList("id", "name", "note") : bigRow(next[0]);
+        if (!expected.equals(record) && mismatches.size() < 5) {
+          mismatches.add("record " + next[0] + ": expected " + expected + ", got " + record);
+        }
+        next[0]++;
+      });
+    }
+    assertEquals(List.of(), mismatches);
+    assertEquals(BIG_ROWS + 1, records);
+    awaitTrue(() -> busyBackends() == 0, 10_000, "cursor still open after the download");
+  }
+
+  @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void aDownloadWhoseClientLeavesClosesItsCursorAtOnce() throws Exception {
+    io.vertx.core.http.HttpClientResponse response = await(http.request(io.vertx.core.http.HttpMethod.GET,
+        cluster.node(0).httpPort(), "127.0.0.1", "/exports/big.csv?param=1").compose(req -> req.send()));
+    assertEquals(200, response.statusCode());
+    Promise<Void> firstChunk = Promise.promise();
+    response.handler(b -> firstChunk.tryComplete());
+    await(firstChunk.future());
+    // the client reads no more: the server's socket fills and the cursor waits, in its transaction
+    response.pause();
+    Thread.sleep(500);
+    assertEquals(1, busyBackends(), "the download's cursor holds a transaction open");
+    response.request().connection().close();
+    awaitTrue(() -> busyBackends() == 0, 5_000, "cursor still open after the client left");
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void downloadErrors() {
+    assertEquals("not_found", get(0, "/exports/nope.csv", 404).getString("error"));
+    assertEquals("bad_parameter", get(0, "/exports/big.csv", 400).getString("error"));
+    assertEquals("bad_parameter", get(0, "/exports/big.csv?param=1&fetch=0", 400).getString("error"));
+  }
+
+  /** Row {@code i} of table big, as the CSV reader reads it back. */
+  private static List<String> bigRow(long i) {
+    String note = i % 7 == 0 ? null : i % 5 == 0 ? "a,\"b\"\nc" : i % 11 == 0 ? "" : i % 13 == 0 ? "x\r\ny" : "plain";
+    return java.util.Arrays.asList(Long.toString(i), "name " + i + " é漢", note);
   }
 
   // ---- helpers

@@ -10,6 +10,11 @@ final class Csv {
 
   /** Appends {@code row}'s values as one CSV line ending in {@code \n}. */
   static void appendRow(StringBuilder out, Row row) {
+    appendRow(out, row, "\n");
+  }
+
+  /** Appends {@code row}'s values as one CSV line ending in {@code end}. */
+  static void appendRow(StringBuilder out, Row row, String end) {
     for (int i = 0; i < row.size(); i++) {
       if (i > 0) {
         out.append(',');
@@ -25,7 +30,18 @@ final class Csv {
         }
       }
     }
-    out.append('\n');
+    out.append(end);
+  }
+
+  /** Appends the column names of {@code row} as one CSV line ending in {@code end}. */
+  static void appendHeader(StringBuilder out, Row row, String end) {
+    for (int i = 0; i < row.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      appendField(out, row.getColumnName(i));
+    }
+    out.append(end);
   }
 
   /** Appends one field, quoted when needed; null appends nothing. */

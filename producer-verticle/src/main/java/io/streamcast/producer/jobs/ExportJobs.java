@@ -89,6 +89,21 @@ public final class ExportJobs {
     return pool.close();
   }
 
+  /** @return the highest {@code $n} of {@code sql}: the parameters it takes */
+  static int placeholders(String sql) {
+    int needed = 0;
+    Matcher m = PLACEHOLDER.matcher(sql);
+    while (m.find()) {
+      needed = Math.max(needed, Integer.parseInt(m.group(1)));
+    }
+    return needed;
+  }
+
+  /** @return the SQL of the query named {@code name}, null when none */
+  String query(String name) {
+    return queries.get(name);
+  }
+
   /** @return the pool (tests look at it) */
   public Pool pool() {
     return pool;
@@ -109,11 +124,7 @@ public final class ExportJobs {
         throw new IllegalArgumentException("'query' must name a configured query: " + queries.keySet());
       }
       JsonArray params = p.getJsonArray("params", new JsonArray());
-      int needed = 0;
-      Matcher m = PLACEHOLDER.matcher(sql);
-      while (m.find()) {
-        needed = Math.max(needed, Integer.parseInt(m.group(1)));
-      }
+      int needed = placeholders(sql);
       if (params.size() != needed) {
         throw new IllegalArgumentException("query '" + name + "' takes " + needed + " parameters in 'params', got "
             + params.size());
