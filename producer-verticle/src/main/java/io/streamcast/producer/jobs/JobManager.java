@@ -166,7 +166,9 @@ public final class JobManager extends VerticleBase {
     Running r = new Running(context, record, now);
     running.put(id, r);
     // the record first: a client that reads it right after the 201 must find it
-    directory.put(record, 0).onComplete(stored -> {
+    // a running record outlives its job only if the node dies under it: bounded by the longest run
+    int runningTtl = config.maxSeconds() == 0 ? 0 : config.maxSeconds() + config.recordSeconds();
+    directory.put(record, runningTtl).onComplete(stored -> {
       if (stored.failed()) {
         running.remove(id);
         fail(message, ApiError.UNAVAILABLE, "could not record the job: " + stored.cause().getMessage());
@@ -253,7 +255,7 @@ public final class JobManager extends VerticleBase {
       }
       if (r.context.takeProgressChange()) {
         r.record.put("progress", r.context.progress());
-        directory.put(r.record, 0);
+        directory.put(r.record, config.maxSeconds() == 0 ? 0 : config.maxSeconds() + config.recordSeconds());
       }
       if (config.idleCancelSeconds() > 0 && !r.checking && now - r.lastCheckMillis >= idleCheckMillis) {
         r.checking = true;
