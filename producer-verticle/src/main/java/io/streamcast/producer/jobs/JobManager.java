@@ -154,6 +154,11 @@ public final class JobManager extends VerticleBase {
     } catch (IllegalArgumentException | ClassCastException e) {
       fail(message, ApiError.BAD_PARAMETER, "bad parameters for a '" + kindName + "' job: " + e.getMessage());
       return;
+    } catch (RuntimeException e) {
+      // a factory's own bug: the requester gets an answer now rather than a timeout
+      LOG.warning("job kind " + kindName + ": its factory failed: " + e);
+      fail(message, ApiError.INTERNAL, "the '" + kindName + "' job could not be made: " + e);
+      return;
     }
     String id = newId();
     String stream = STREAM_PREFIX + id;

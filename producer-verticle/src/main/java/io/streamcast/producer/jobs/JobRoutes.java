@@ -68,16 +68,19 @@ public final class JobRoutes implements Consumer<Router> {
       ctx.fail(new InvalidRequestException(ApiError.NOT_FOUND, "no job kind '" + kind + "'"));
       return;
     }
-    JsonObject parameters;
-    try {
-      String body = ctx.body().asString();
-      parameters = body == null || body.isBlank() ? new JsonObject() : new JsonObject(body);
-    } catch (DecodeException | ClassCastException e) {
-      ctx.fail(new InvalidRequestException(ApiError.BAD_PARAMETER, "the body must be a JSON object of parameters"));
-      return;
-    }
+    // the token first, as everywhere: a refused request learns nothing about its body
     access.check(ctx.request(), kind, StreamAccess.Action.START_JOB)
-        .compose(grant -> ask(new JsonObject().put("kind", kind).put("parameters", parameters), members.getAsInt() * 2))
+        .compose(grant -> {
+          JsonObject parameters;
+          try {
+            String body = ctx.body().asString();
+            parameters = body == null || body.isBlank() ? new JsonObject() : new JsonObject(body);
+          } catch (DecodeException | ClassCastException e) {
+            return Future.failedFuture(new InvalidRequestException(ApiError.BAD_PARAMETER,
+                "the body must be a JSON object of parameters"));
+          }
+          return ask(new JsonObject().put("kind", kind).put("parameters", parameters), members.getAsInt() * 2);
+        })
         .onSuccess(record -> {
           String url = "/streams/" + record.getString("stream") + "?from=earliest";
           ctx.response().setStatusCode(201)
@@ -109,6 +112,9 @@ public final class JobRoutes implements Consumer<Router> {
           if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == 400) {
             return Future.failedFuture(new InvalidRequestException(ApiError.BAD_PARAMETER, re.getMessage()));
           }
+          if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == 500) {
+            return Future.failedFuture(new InvalidRequestException(ApiError.INTERNAL, re.getMessage()));
+          }
           boolean unknownKind = re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == 404;
           if (attemptsLeft > 1) {
             return ask(request.put(unknownKind ? "unknown" : "full", true), attemptsLeft - 1);
@@ -136,7 +142,9 @@ public final class JobRoutes implements Consumer<Router> {
               new JsonObject().put("job", record.getString("job")),
               new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MILLIS))
           .compose(reply -> directory.get(record.getString("job")))
-          .map(after -> after == null ? record : after);
+          .map(after -> after == null ? record : after)
+          // its node is gone (the record reads as interrupted) or did not answer: nothing runs to cancel there
+          .otherwise(failure -> record);
     }).onSuccess(record -> json(ctx, 200, record)).onFailure(ctx::fail);
   }
 
