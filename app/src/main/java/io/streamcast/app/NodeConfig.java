@@ -41,10 +41,11 @@ import java.util.stream.Collectors;
  *     which the node refuses work that adds state (see {@code io.streamcast.app.MemoryPressure})
  * @param eventLoops Vert.x event loops (ADR 15)
  * @param eventBusMetrics whether Vert.x's event-bus meters are kept
+ * @param jobs jobs' limits, slots and the export job's database
  */
 public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig edge, ProducerConfig producer,
     int drainSeconds, int drainDelaySeconds, boolean demo, boolean metricsStreamLabels, RetentionPolicy retention,
-    double memoryHighWatermark, int eventLoops, boolean eventBusMetrics) {
+    double memoryHighWatermark, int eventLoops, boolean eventBusMetrics, JobSettings jobs) {
 
   /** Role running {@code EdgeVerticle}. */
   public static final String EDGE = "edge";
@@ -141,7 +142,26 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     return new NodeConfig(roles, cluster, edge, producer, integer(v, NodeFlag.DRAIN_SECONDS),
         integer(v, NodeFlag.DRAIN_DELAY_SECONDS), demo,
         bool(v, NodeFlag.METRICS_STREAM_LABELS), retention, fraction(v, NodeFlag.MEMORY_HIGH_WATERMARK),
-        integer(v, NodeFlag.EVENT_LOOPS), bool(v, NodeFlag.EVENTBUS_METRICS));
+        integer(v, NodeFlag.EVENT_LOOPS), bool(v, NodeFlag.EVENTBUS_METRICS), jobs(v));
+  }
+
+  private static JobSettings jobs(Map<NodeFlag, String> v) {
+    String url = v.get(NodeFlag.PG_URL);
+    if (url != null && url.isEmpty()) {
+      url = null;
+    }
+    if (url != null && !url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      throw new IllegalArgumentException(NodeFlag.PG_URL.flag() + " must be a postgresql:// URL");
+    }
+    int slots = integer(v, NodeFlag.JOB_SLOTS);
+    int pool = integer(v, NodeFlag.PG_POOL_SIZE);
+    if (slots < 1 || pool < 1) {
+      throw new IllegalArgumentException(NodeFlag.JOB_SLOTS.flag() + " and " + NodeFlag.PG_POOL_SIZE.flag()
+          + " must be 1 or more");
+    }
+    return new JobSettings(new io.streamcast.producer.jobs.JobsConfig(integer(v, NodeFlag.JOB_IDLE_CANCEL_SECONDS),
+        integer(v, NodeFlag.JOB_MAX_SECONDS), integer(v, NodeFlag.JOB_RECORD_SECONDS)), slots, url, pool,
+        io.streamcast.producer.jobs.ExportJobs.parseQueries(v.get(NodeFlag.EXPORT_QUERIES)));
   }
 
   /**

@@ -56,6 +56,17 @@ enum NodeFlag {
   MEMORY_HIGH_WATERMARK("0.85", "fraction (0.1-0.99) of the old generation's maximum that the heap still in use "
       + "after a collection may reach before the node refuses work that adds state (new streams, publishes) with 503; "
       + "it takes work again below this minus 0.10"),
+  JOB_IDLE_CANCEL_SECONDS("30", "a job whose stream has had no subscriber on any node for this many seconds is "
+      + "cancelled (0: never)"),
+  JOB_MAX_SECONDS("3600", "a job running longer than this many seconds is cancelled (0: no limit)"),
+  JOB_RECORD_SECONDS("3600", "seconds GET /jobs/{id} still answers for a job that ended"),
+  JOB_SLOTS("200", "jobs of each built-in kind (tokens, progress) one node runs at once; beyond, another node is "
+      + "asked, and 503 when none has room"),
+  PG_URL(null, "PostgreSQL URL for the export job (postgresql://user:password@host:port/db); export is off without it "
+      + "(prefer the environment variable: a flag shows in the process list)"),
+  PG_POOL_SIZE("4", "connections to PostgreSQL per node, also the most export jobs one node runs at once"),
+  EXPORT_QUERIES(null, "named queries the export job may run: name=SQL entries separated by ';', with $1, $2.. "
+      + "bound from the request's params (never SQL from a request)"),
   CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
 
   private final String defaultValue;

@@ -6,7 +6,15 @@ import io.streamcast.cluster.HazelcastMemberConfig;
 import io.streamcast.cluster.QuorumFunction;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.NodeReadiness;
+import io.streamcast.core.StreamAccess;
 import io.streamcast.core.StreamInfo;
+import io.streamcast.core.SubscriberCounts;
+import io.streamcast.producer.jobs.BuiltInJobs;
+import io.streamcast.producer.jobs.ExportDownload;
+import io.streamcast.producer.jobs.ExportJobs;
+import io.streamcast.producer.jobs.JobDirectory;
+import io.streamcast.producer.jobs.JobManager;
+import io.streamcast.producer.jobs.JobRoutes;
 import io.streamcast.core.history.HazelcastStreamHistory;
 import io.streamcast.core.history.RetentionSweep;
 import io.streamcast.edge.EdgeVerticle;
@@ -53,6 +61,10 @@ public final class StreamcastNode {
   private final MemberLossWatch memberLoss;
   private final QuorumWatch quorumWatch;
   private final MemoryPressure memoryPressure;
+  private final SubscriberCounts subscriberCounts;
+  private final JobDirectory jobDirectory;
+  private JobManager jobs;
+  private ExportJobs exports;
 
   private StreamcastNode(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast, QuorumFunction quorum,
       NodeMetrics metrics, NodeExit exit) {
@@ -69,6 +81,8 @@ public final class StreamcastNode {
     this.history = new HazelcastStreamHistory(vertx, hazelcast, config.retention(), readiness::noQuorum);
     this.publisher = new StreamPublisher(vertx, history, metrics.meters(), memoryPressure::high);
     this.sweep = new RetentionSweep(hazelcast, config.retention());
+    this.subscriberCounts = new SubscriberCounts(vertx, hazelcast);
+    this.jobDirectory = new JobDirectory(vertx, hazelcast);
   }
 
   /**
@@ -129,15 +143,35 @@ public final class StreamcastNode {
     if (limitsWarning != null) {
       LOG.warning(limitsWarning);
     }
-    StreamInfo info = new StreamInfo(history);
+    StreamInfo info = new StreamInfo(history, subscriberCounts);
+    if (config.jobs().pgUrl() != null) {
+      // the pool connects lazily: an edge-only node pays nothing until a download comes
+      exports = ExportJobs.create(vertx, config.jobs().pgUrl(), config.jobs().exportQueries(),
+          config.jobs().pgPoolSize());
+    }
     Future<Void> chain = Future.succeededFuture();
     if (config.producerRole()) {
       producer = new ProducerVerticle(config.producer(), publisher, info, readiness);
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
+      // after the producer, so a drain interrupts the jobs (ending their streams) while it still publishes
+      JobSettings js = config.jobs();
+      jobs = new JobManager(config.cluster().nodeName(), publisher, jobDirectory, subscriberCounts, js.limits())
+          .register(BuiltInJobs.tokens(js.slots()))
+          .register(BuiltInJobs.progress(js.slots()));
+      if (exports != null) {
+        jobs.register(exports.kind());
+      }
+      chain = chain.compose(v -> vertx.deployVerticle(jobs)).map(this::deployed);
     }
     if (config.edgeRole()) {
-      edge = new EdgeVerticle(config.edge(), history, memoryPressure::high, members, readiness,
-          new ObservabilityRoutes(metrics.registry(), true), metrics.meters());
+      StreamAccess access = StreamAccess.create(vertx, config.edge().auth());
+      java.util.function.Consumer<io.vertx.ext.web.Router> routes = new ObservabilityRoutes(metrics.registry(), true)
+          .andThen(new JobRoutes(vertx, access, jobDirectory, members::names));
+      if (exports != null) {
+        routes = routes.andThen(new ExportDownload(exports, access));
+      }
+      edge = new EdgeVerticle(config.edge(), history, memoryPressure::high, members, readiness, routes,
+          metrics.meters(), subscriberCounts);
       chain = chain.compose(v -> vertx.deployVerticle(edge)).map(id -> {
         edgeDeployment = id;
         return deployed(id);
@@ -317,6 +351,21 @@ public final class StreamcastNode {
   /** @return the node's Hazelcast member, for tests that pull it from under the node */
   HazelcastInstance hazelcast() {
     return hazelcast;
+  }
+
+  /** @return the node's job manager, null without the producer role (register your own kinds before start) */
+  public JobManager jobs() {
+    return jobs;
+  }
+
+  /** @return the export job's database access, null when export is off */
+  public ExportJobs exports() {
+    return exports;
+  }
+
+  /** @return cluster-wide subscriber counts */
+  public SubscriberCounts subscriberCounts() {
+    return subscriberCounts;
   }
 
   /** @return open streaming connections on this node */

@@ -13,6 +13,7 @@ import io.streamcast.edge.delivery.DeliveryMeters;
 import io.streamcast.edge.delivery.StreamFeeds;
 import io.streamcast.edge.delivery.Subscription;
 import io.streamcast.edge.delivery.SubscriptionLedger;
+import io.streamcast.core.SubscriberCounts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -41,6 +42,7 @@ public final class EdgeVerticle extends VerticleBase {
   private boolean withoutQuorumBefore;
   private final Consumer<Router> extraRoutes;
   private final StreamcastMeters meters;
+  private final SubscriberCounts counts;
   private StreamFeeds feeds;
   private SubscriptionLedger ledger;
   private DeliveryMeters deliveryMeters;
@@ -57,6 +59,18 @@ public final class EdgeVerticle extends VerticleBase {
    */
   public EdgeVerticle(EdgeConfig config, StreamHistory history, BooleanSupplier underPressure, ClusterMembers members,
       NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters) {
+    this(config, history, underPressure, members, readiness, extraRoutes, meters, null);
+  }
+
+  /**
+   * As the other constructor, also keeping cluster-wide subscriber counts per stream.
+   *
+   * @param counts where this edge's subscriptions are counted (jobs cancel on it when nobody
+   *     listens; info shows it as {@code subscribers}); null to count nothing
+   */
+  public EdgeVerticle(EdgeConfig config, StreamHistory history, BooleanSupplier underPressure, ClusterMembers members,
+      NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters, SubscriberCounts counts) {
+    this.counts = counts;
     this.config = config;
     this.history = history;
     this.underPressure = underPressure;
@@ -70,9 +84,9 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     StreamEventCodec.register(vertx);
     deliveryMeters = new DeliveryMeters(members.self(), meters);
-    ledger = new SubscriptionLedger(deliveryMeters);
+    ledger = new SubscriptionLedger(deliveryMeters, counts);
     feeds = new StreamFeeds(vertx, history, config.replayBatch(), deliveryMeters, () -> !underPressure.getAsBoolean());
-    StreamInfo info = new StreamInfo(history);
+    StreamInfo info = new StreamInfo(history, counts);
     StreamAccess access = StreamAccess.create(vertx, config.auth());
     HealthRoutes health = new HealthRoutes(members, readiness, access.enabled());
 
@@ -117,6 +131,9 @@ public final class EdgeVerticle extends VerticleBase {
       withoutQuorumBefore = noQuorum != null;
       feeds.sweep();
       deliveryMeters.report();
+      if (counts != null) {
+        counts.flush();
+      }
       if (access.enabled()) {
         ledger.expire(System.currentTimeMillis());
       }

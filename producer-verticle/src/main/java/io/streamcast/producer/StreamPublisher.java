@@ -102,6 +102,46 @@ public final class StreamPublisher {
   }
 
   /**
+   * Fails a stream: appends an {@code event: error} with data {@code {"error": code, "message":
+   * message}}, then the stream's {@code complete}, so subscribers see why it ended and their
+   * reconnects get {@code 204} instead of waiting for events that will never come. A producer's own
+   * {@code error} events are refused by {@link #publish}; this is the only way to write one.
+   *
+   * @param stream a valid stream name
+   * @param code machine-readable reason, e.g. {@code job_failed}
+   * @param message human text
+   * @return the {@code complete} event; fails as {@link #publish} does (a completed stream:
+   *     {@code 409 stream_completed}, and nothing is appended)
+   */
+  public Future<PublishedEvent> fail(String stream, String code, String message) {
+    long started = System.nanoTime();
+    try {
+      StreamName.require(stream);
+    } catch (InvalidRequestException e) {
+      return Future.failedFuture(e);
+    }
+    byte[] data = new io.vertx.core.json.JsonObject().put("error", code).put("message", message).encode()
+        .getBytes(StandardCharsets.UTF_8);
+    return history.append(stream, EventType.ERROR, data, null, !underPressure.getAsBoolean())
+        .compose(r -> outcome(stream, EventType.ERROR, data, r, started))
+        .compose(error -> complete(stream));
+  }
+
+  /**
+   * A writer that coalesces small writes (an LLM's tokens) on {@code stream} into few events: see
+   * {@link StreamWriter}. Use it from one Vert.x context (the caller's verticle).
+   *
+   * @param stream a valid stream name
+   * @param type the events' type, publishable
+   * @param lingerMillis how long a first write waits for more before its event is appended (0: to
+   *     the end of the current event-loop turn)
+   * @param maxBytes an event is appended at once when its data reaches this many bytes
+   */
+  public StreamWriter writer(String stream, String type, long lingerMillis, int maxBytes) {
+    return new StreamWriter(vertx, this, stream, type, lingerMillis, maxBytes);
+  }
+
+  /**
    * Deletes a stream now: its history and keys go everywhere, every node's subscribers of it get
    * {@code event: error} {@code stream_deleted}, and a tombstone answers late reconnects.
    *

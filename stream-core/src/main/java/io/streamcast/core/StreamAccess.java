@@ -36,14 +36,25 @@ public final class StreamAccess {
     /** Read a stream (subscribe, stream info): needs a {@code sub_streams} match. */
     SUBSCRIBE("sub_streams", "subscribe to"),
     /** Append to a stream (publish, complete): needs a {@code pub_streams} match. */
-    PUBLISH("pub_streams", "publish to");
+    PUBLISH("pub_streams", "publish to"),
+    /**
+     * Start, read or cancel a job of a kind (the "stream" checked is the job kind's name): needs a
+     * {@code job_kinds} match.
+     */
+    START_JOB("job_kinds", "start", "jobs of kind");
 
     private final String claim;
     private final String verb;
+    private final String noun;
 
     Action(String claim, String verb) {
+      this(claim, verb, "stream");
+    }
+
+    Action(String claim, String verb, String noun) {
       this.claim = claim;
       this.verb = verb;
+      this.noun = noun;
     }
 
     /** @return the claim listing the stream patterns this action is allowed on */
@@ -143,7 +154,7 @@ public final class StreamAccess {
     for (int i = 0; i < anyOf.length; i++) {
       why.append(i == 0 ? "" : " or ").append(anyOf[i].verb);
     }
-    why.append(" stream '").append(stream).append("' (no ");
+    why.append(' ').append(anyOf[0].noun).append(" '").append(stream).append("' (no ");
     for (int i = 0; i < anyOf.length; i++) {
       why.append(i == 0 ? "" : " or ").append(anyOf[i].claim);
     }

@@ -10,14 +10,35 @@ import io.vertx.core.json.JsonObject;
 public final class StreamInfo {
 
   private final StreamHistory history;
+  private final SubscriberCounts counts;
 
   /** @param history stream histories */
   public StreamInfo(StreamHistory history) {
-    this.history = history;
+    this(history, null);
   }
 
-  /** @return {@code stream, firstId, lastId, retained, completed}, plus {@code epoch} and {@code deleted} */
+  /**
+   * @param history stream histories
+   * @param counts subscribers per stream across the cluster, shown as {@code subscribers}; null to leave it out
+   */
+  public StreamInfo(StreamHistory history, SubscriberCounts counts) {
+    this.history = history;
+    this.counts = counts;
+  }
+
+  /**
+   * @return {@code stream, firstId, lastId, retained, completed}, plus {@code epoch}, {@code deleted}
+   *     and (when counted) {@code subscribers} on every node
+   */
   public Future<JsonObject> describe(String stream) {
+    Future<JsonObject> doc = document(stream);
+    if (counts == null) {
+      return doc;
+    }
+    return doc.compose(d -> counts.count(stream).map(n -> d.put("subscribers", n)));
+  }
+
+  private Future<JsonObject> document(String stream) {
     return history.state(stream).map(s -> {
       if (s == null) {
         return new JsonObject().put("stream", stream).putNull("firstId")

@@ -1,6 +1,7 @@
 package io.streamcast.edge.delivery;
 
 import io.streamcast.core.ApiError;
+import io.streamcast.core.SubscriberCounts;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -29,9 +30,16 @@ public final class SubscriptionLedger {
   /** One callback for every subscription, not one per subscription. */
   private final Consumer<Subscription> onClosed = this::closed;
 
-  /** @param meters the node's delivery meters, which the subscriptions report to */
-  public SubscriptionLedger(DeliveryMeters meters) {
+  /** Cluster-wide subscriber counts (job idle cancellation, {@code subscribers} in info); null when not kept. */
+  private final SubscriberCounts counts;
+
+  /**
+   * @param meters the node's delivery meters, which the subscriptions report to
+   * @param counts cluster-wide subscriber counts to keep, or null
+   */
+  public SubscriptionLedger(DeliveryMeters meters, SubscriberCounts counts) {
     this.meters = meters;
+    this.counts = counts;
   }
 
   /**
@@ -45,6 +53,9 @@ public final class SubscriptionLedger {
     Subscription s = new Subscription(feed, sink, meters, expiresAtMillis, user, onClosed);
     open.add(s);
     meters.opened(s.stream());
+    if (counts != null) {
+      counts.opened(s.stream());
+    }
     if (user != null) {
       perUser.merge(user, 1, Integer::sum);
     }
@@ -52,8 +63,14 @@ public final class SubscriptionLedger {
   }
 
   private void closed(Subscription s) {
-    if (open.remove(s) && s.user() != null) {
-      // every close path (client gone, drain, token expiry, completion, errors) ends here once
+    if (!open.remove(s)) {
+      return;
+    }
+    // every close path (client gone, drain, token expiry, completion, errors) ends here once
+    if (counts != null) {
+      counts.closed(s.stream());
+    }
+    if (s.user() != null) {
       perUser.computeIfPresent(s.user(), (u, n) -> n > 1 ? n - 1 : null);
     }
   }

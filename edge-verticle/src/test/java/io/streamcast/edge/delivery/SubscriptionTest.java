@@ -47,7 +47,7 @@ class SubscriptionTest {
   void setUp(Vertx vertx) {
     context = vertx.getOrCreateContext();
     history = new InMemoryHistory(context, "s");
-    ledger = new SubscriptionLedger(new DeliveryMeters("node", StreamcastMeters.detached()));
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", StreamcastMeters.detached()), null);
   }
 
   /** Runs {@code action} on the context, then lets what it started settle. */
