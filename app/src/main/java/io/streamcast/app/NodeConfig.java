@@ -39,7 +39,7 @@ import java.util.stream.Collectors;
  * @param retention history bounds and stream lifetimes
  * @param memoryHighWatermark fraction of the old generation's maximum, in use after a collection, at
  *     which the node refuses work that adds state (see {@code io.streamcast.app.MemoryPressure})
- * @param eventLoops Vert.x event loops (ADR 15)
+ * @param eventLoops Vert.x event loops, 0 for Vert.x's default (ADR 15)
  * @param eventBusMetrics whether Vert.x's event-bus meters are kept
  * @param jobs jobs' limits, slots and the export job's database
  */
@@ -64,8 +64,9 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
       throw new IllegalArgumentException(NodeFlag.MEMORY_HIGH_WATERMARK.flag() + " must be between "
           + MIN_MEMORY_HIGH_WATERMARK + " and " + MAX_MEMORY_HIGH_WATERMARK + ", got " + memoryHighWatermark);
     }
-    if (eventLoops < 1) {
-      throw new IllegalArgumentException(NodeFlag.EVENT_LOOPS.flag() + " must be 1 or more, got " + eventLoops);
+    if (eventLoops < 0) {
+      throw new IllegalArgumentException(NodeFlag.EVENT_LOOPS.flag() + " must be 0 (Vert.x's default) or more, got "
+          + eventLoops);
     }
     if (drainDelaySeconds < 0 || drainDelaySeconds >= drainSeconds) {
       throw new IllegalArgumentException("--drain-delay-seconds must be 0 or more and less than --drain-seconds ("

@@ -39,8 +39,9 @@ enum NodeFlag {
       + "history size); off by default because stream names are unbounded"),
   EVENTBUS_METRICS("false", "true: also expose Vert.x's event-bus meters (vertx_eventbus_*); off by default "
       + "because they cost three meter look-ups per event on the publish path"),
-  EVENT_LOOPS("1", "Vert.x event loops; the publish API, the edge and the clustered event bus share them, so "
-      + "with 1 an event goes from its publish to its subscribers without a hand-off between event loops"),
+  EVENT_LOOPS("0", "Vert.x event loops (0: Vert.x's default, twice the cores); 1 puts the publish API, the edge "
+      + "and the event bus on one thread: cheaper per event for one stream per request, slower fan-out at high "
+      + "rates (ADR 15)"),
   JWT_SECRET(null, "turns auth on: the HS256 secret subscribers' and publishers' JWTs are signed with "
       + "(prefer the environment variable: a flag shows in the process list)"),
   JWT_PUBLIC_KEY(null, "turns auth on: a PEM file with the RSA (RS256) or EC (ES256) public key JWTs are verified with"),

@@ -112,12 +112,14 @@ public final class StreamcastNode {
     QuorumFunction quorum = HazelcastMemberConfig.quorumFunction(memberConfig);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
     // native epoll (netty-transport-native-epoll) where the platform has it; NIO otherwise
-    // one event loop by default: publish, bus delivery and the subscriber's write stay on one thread (ADR 15)
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
-        .setEventLoopPoolSize(config.eventLoops()).setEventBusOptions(new EventBusOptions()
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
         .setHost(config.cluster().host())
         .setClusterPublicHost(config.cluster().host())
         .setPort(0));
+    if (config.eventLoops() > 0) {
+      // 1: publish, bus delivery and the subscriber's write on one thread (ADR 15)
+      options.setEventLoopPoolSize(config.eventLoops());
+    }
     // a registry of this node's own (several nodes may share a JVM), fed by Vert.x and by us
     NodeMetrics metrics = NodeMetrics.create(config);
     return Vertx.builder().with(metrics.apply(options)).withMetrics(metrics.factory())
