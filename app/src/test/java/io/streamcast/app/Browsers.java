@@ -28,15 +28,25 @@ final class Browsers {
 
   /**
    * @param extraArguments more chromium switches, such as {@code --ignore-certificate-errors}
-   * @return a new headless browser; the caller quits it
+   * @return a new headless browser, 1280 x 900; the caller quits it
    */
   static ChromeDriver chromium(String... extraArguments) throws Exception {
+    return chromium(1280, 900, extraArguments);
+  }
+
+  /**
+   * @param width window width in pixels (the dashboard's screenshots want a wider one)
+   * @param height window height in pixels
+   * @param extraArguments more chromium switches
+   * @return a new headless browser; the caller quits it
+   */
+  static ChromeDriver chromium(int width, int height, String... extraArguments) throws Exception {
     Path profile = Files.createTempDirectory("streamcast-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1280,900", "--user-data-dir=" + profile);
+        "--window-size=" + width + "," + height, "--user-data-dir=" + profile);
     options.addArguments(extraArguments);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile())

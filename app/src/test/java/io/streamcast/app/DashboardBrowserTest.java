@@ -10,13 +10,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import java.io.File;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,8 +23,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -37,8 +33,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class DashboardBrowserTest {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
   private static TestCluster cluster;
   private static final List<MetricsEndpointTest.SseLines> subscribers = new ArrayList<>();
@@ -46,9 +40,7 @@ class DashboardBrowserTest {
   @BeforeAll
   @Timeout(90)
   static void startCluster() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
-        "dashboard browser test skipped: needs Debian's chromium and chromium-driver "
-            + "(/usr/bin/chromium, /usr/bin/chromedriver): apt-get install -y chromium chromium-driver");
+    Browsers.assumeInstalled();
     cluster = TestCluster.start(2);
     // some traffic, so the charts have more to show than the stats stream itself
     TestCluster.await(cluster.node(0).vertx().deployVerticle(new DemoTicker(cluster.node(0).publisher())));
@@ -143,18 +135,7 @@ class DashboardBrowserTest {
   }
 
   private static WebDriver chromium() throws Exception {
-    Path profile = Files.createTempDirectory("streamcast-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1440,1080", "--user-data-dir=" + profile);
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort()
-        .withLogOutput(java.io.OutputStream.nullOutputStream())
-        .build();
-    return new ChromeDriver(service, options);
+    return Browsers.chromium(1440, 1080);
   }
 
   private static WebElement card(WebDriver b, String node) {
