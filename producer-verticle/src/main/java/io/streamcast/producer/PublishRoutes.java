@@ -31,8 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The publish API of the contract: {@code POST /streams/{stream}}, {@code POST
@@ -42,7 +40,6 @@ import java.util.logging.Logger;
  */
 public final class PublishRoutes {
 
-  private static final Logger LOG = Logger.getLogger(PublishRoutes.class.getName());
   private static final int MAX_KEY_LENGTH = 255;
   private static final String STREAMS_PREFIX = "/streams/";
   /** The route label of a publish in Vert.x's HTTP server metrics, as vertx-web would give it. */
@@ -201,7 +198,7 @@ public final class PublishRoutes {
       key = idempotencyKey(request.getHeader("Idempotency-Key"));
       requireLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
     } catch (InvalidRequestException e) {
-      fail(response, e);
+      ApiFailureHandler.answer(request, e);
       return;
     }
     Future<Buffer> body = body(request);
@@ -211,14 +208,14 @@ public final class PublishRoutes {
         return; // refused already (the body outgrew the limit, or the grant failed first)
       }
       if (ready.failed()) {
-        fail(response, ready.cause());
+        ApiFailureHandler.answer(request, ready.cause());
         return;
       }
       byte[] data = body.result().getBytes();
       try {
         requireUtf8(data);
       } catch (InvalidRequestException e) {
-        fail(response, e);
+        ApiFailureHandler.answer(request, e);
         return;
       }
       if (refuseWhileDraining(response)) {
@@ -228,7 +225,7 @@ public final class PublishRoutes {
       publisher.publish(stream, type, data, key).onComplete(ar -> {
         inFlight.decrementAndGet();
         if (ar.failed()) {
-          fail(response, ar.cause());
+          ApiFailureHandler.answer(request, ar.cause());
           return;
         }
         PublishedEvent e = ar.result();
@@ -270,20 +267,6 @@ public final class PublishRoutes {
     if (length > maxDataBytes) {
       throw new InvalidRequestException(ApiError.DATA_TOO_LARGE,
           "request body exceeds the data limit of " + maxDataBytes + " bytes");
-    }
-  }
-
-  /** Answers a failed publish with the contract's JSON error; anything unexpected is logged and a 500. */
-  private static void fail(HttpServerResponse response, Throwable failure) {
-    if (failure instanceof InvalidRequestException invalid) {
-      invalid.error().send(response, invalid.getMessage(), invalid.retryAfterSeconds());
-      return;
-    }
-    LOG.log(Level.SEVERE, "publish failed", failure);
-    if (response.headWritten()) {
-      response.reset();
-    } else {
-      ApiError.INTERNAL.send(response, "internal error; the request may be retried");
     }
   }
 

@@ -2,6 +2,8 @@ package io.streamcast.core;
 
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
@@ -37,8 +39,8 @@ public final class ApiFailureHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure instanceof InvalidRequestException invalid) {
-      invalid.error().send(ctx.response(), invalid.getMessage(), invalid.retryAfterSeconds());
+    if (failure instanceof InvalidRequestException) {
+      answer(ctx.request(), failure);
       return;
     }
     switch (ctx.statusCode()) {
@@ -49,14 +51,26 @@ public final class ApiFailureHandler implements Handler<RoutingContext> {
           ctx.request().method() + " is not allowed on " + ctx.request().path());
       case 400 -> ApiError.BAD_PARAMETER.send(ctx.response(),
           failure != null && failure.getMessage() != null ? failure.getMessage() : "bad request");
-      default -> {
-        LOG.log(Level.SEVERE, "request " + ctx.request().method() + " " + ctx.request().path() + " failed", failure);
-        if (ctx.response().headWritten()) {
-          ctx.response().reset();
-        } else {
-          ApiError.INTERNAL.send(ctx.response(), "internal error; the request may be retried");
-        }
-      }
+      default -> answer(ctx.request(), failure);
+    }
+  }
+
+  /**
+   * Answers a failed request outside the router too (the publish port's direct path): a contract
+   * error as its JSON body; anything else is logged and answered {@code 500}, or the stream reset
+   * when its head is already out.
+   */
+  public static void answer(HttpServerRequest request, Throwable failure) {
+    HttpServerResponse response = request.response();
+    if (failure instanceof InvalidRequestException invalid) {
+      invalid.error().send(response, invalid.getMessage(), invalid.retryAfterSeconds());
+      return;
+    }
+    LOG.log(Level.SEVERE, "request " + request.method() + " " + request.path() + " failed", failure);
+    if (response.headWritten()) {
+      response.reset();
+    } else {
+      ApiError.INTERNAL.send(response, "internal error; the request may be retried");
     }
   }
 }
