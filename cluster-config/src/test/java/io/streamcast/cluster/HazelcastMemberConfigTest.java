@@ -40,4 +40,26 @@ class HazelcastMemberConfigTest {
     assertTrue(join.getTcpIpConfig().isEnabled());
     assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), join.getTcpIpConfig().getMembers());
   }
+
+  @Test
+  void partitionThreadsAreHalfTheCoresAndAUsersSettingStands() {
+    assertEquals(1, HazelcastMemberConfig.partitionThreads(1));
+    assertEquals(1, HazelcastMemberConfig.partitionThreads(2));
+    assertEquals(4, HazelcastMemberConfig.partitionThreads(8));
+    ClusterSettings settings = new ClusterSettings("c", "127.0.0.1", 5701, List.of(), "n1", null, 1, 5, 1);
+    assertEquals(Integer.toString(HazelcastMemberConfig.partitionThreads(Runtime.getRuntime().availableProcessors())),
+        HazelcastMemberConfig.build(settings).getProperty(HazelcastMemberConfig.PARTITION_THREADS));
+    String before = System.setProperty(HazelcastMemberConfig.PARTITION_THREADS, "3");
+    try {
+      // Hazelcast reads a config property before a system property: one set here would hide the user's;
+      // Config.getProperty falls back to the system property, so the user's value is what shows
+      assertEquals("3", HazelcastMemberConfig.build(settings).getProperty(HazelcastMemberConfig.PARTITION_THREADS));
+    } finally {
+      if (before == null) {
+        System.clearProperty(HazelcastMemberConfig.PARTITION_THREADS);
+      } else {
+        System.setProperty(HazelcastMemberConfig.PARTITION_THREADS, before);
+      }
+    }
+  }
 }
