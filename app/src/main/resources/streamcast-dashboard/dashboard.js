@@ -54,10 +54,25 @@
     });
   }
 
+  // The first figures are drawn as they arrive (the replay of history brings minutes of them at once),
+  // not at the next tick of the render loop; one frame draws whatever arrived before it.
+  let renderQueued = false;
+
+  function renderSoon() {
+    if (!renderQueued) {
+      renderQueued = true;
+      requestAnimationFrame(() => {
+        renderQueued = false;
+        render();
+      });
+    }
+  }
+
   function accept(stats) {
     if (!stats || typeof stats.node !== 'string') {
       return;
     }
+    renderSoon();
     if (stats.time > newestTime) {
       newestTime = stats.time;
       newestArrival = Date.now();
@@ -176,6 +191,10 @@
       field(el, 'refusedCapacity', num(s.refusedCapacity, 0));
       field(el, 'historyStreams', num(s.historyStreams, 0));
       field(el, 'historyBytes', bytes(s.historyBytes || 0));
+      // system streams (this page's own _cluster.stats) are counted apart by the node, not in the traffic above
+      const sys = s.system || {};
+      field(el, 'systemConnections', num(sys.connections || 0, 0));
+      field(el, 'systemEventsOutPerSec', num(sys.eventsOutPerSec || 0));
       el.classList.toggle('pressure', !!s.memoryPressure);
       field(el, 'pressure', s.memoryPressure ? 'memory pressure: refusing new streams' : '');
       field(el, 'heap', bytes(s.heapUsedBytes) + ' / ' + bytes(s.heapMaxBytes));
@@ -235,6 +254,11 @@
     return ms % 60000 === 0 ? '\u2212' + ms / 60000 + ' min' : '\u2212' + ms / 1000 + ' s';
   }
 
+  /** @return whether two label boxes [x1, y1, x2, y2] share any pixel */
+  function overlaps(a, b) {
+    return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+  }
+
   function drawChart(canvas, spec, now, span) {
     const dpr = window.devicePixelRatio || 1;
     const w = canvas.clientWidth;
@@ -282,23 +306,36 @@
     ctx.fillStyle = '#8a96ad';
     ctx.strokeStyle = '#232c40';
     ctx.lineWidth = 1;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (let i = 0; i <= 4; i++) {
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    // every label is placed as a box first, and one that would touch a box already drawn is left out
+    // (a narrow chart shows fewer ticks rather than a smudge); the boxes are kept on the canvas for the test
+    const boxes = [];
+    const place = (text, x1, y1) => {
+      const box = [x1, y1, x1 + ctx.measureText(text).width, y1 + 13];
+      if (boxes.some((b) => overlaps(b, [box[0] - 4, box[1], box[2] + 4, box[3]]))) return;
+      boxes.push(box.map((n) => Math.round(n * 10) / 10));
+      ctx.fillText(text, x1, y1);
+    };
+    for (let i = 4; i >= 0; i--) {
       const v = max * i / 4;
       const yy = Math.round(y(v)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(left, yy);
       ctx.lineTo(left + pw, yy);
       ctx.stroke();
-      ctx.fillText(label(v), left - 6, yy);
+      const text = label(v);
+      place(text, left - 6 - ctx.measureText(text).width, Math.max(0, yy - 6.5));
     }
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
     const tick = span <= 60000 ? 10000 : (span <= 180000 ? 30000 : 60000);
-    for (let back = span; back >= 0; back -= tick) {
-      ctx.fillText(ago(back), Math.min(Math.max(x(now - back), left + 18), left + pw - 14), top + ph + 5);
+    // from "now" leftwards: the newest tick always shows; each label centred on its tick, kept inside the plot
+    for (let back = 0; back <= span; back += tick) {
+      const text = ago(back);
+      const width = ctx.measureText(text).width;
+      const x1 = Math.min(Math.max(x(now - back) - width / 2, left), left + pw - width);
+      place(text, x1, top + ph + 6);
     }
+    canvas.dataset.labelBoxes = JSON.stringify(boxes);
 
     // one line per node (and per line kind), a gap in the data breaks the line
     for (const node of nodes.values()) {

@@ -82,6 +82,12 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     }
   }
 
+  /** @return a copy with {@code edgeConfig} as the edge's settings (tests set what no flag does) */
+  NodeConfig withEdge(EdgeConfig edgeConfig) {
+    return new NodeConfig(roles, cluster, edgeConfig, producer, drainSeconds, drainDelaySeconds, demo,
+        metricsStreamLabels, retention, memoryHighWatermark, eventLoops, eventBusMetrics, jobs);
+  }
+
   /** @return whether the node runs the edge */
   public boolean edgeRole() {
     return roles.contains(EDGE);
@@ -136,7 +142,9 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
     AuthSettings auth = auth(v);
     EdgeConfig edge = new EdgeConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.HTTP_PORT, true),
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
-        auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER), corsOrigins(v), tls(v));
+        auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER), corsOrigins(v), tls(v),
+        notNegative(v, NodeFlag.MAX_STREAM_SECONDS), notNegativeLong(v, NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER),
+        EdgeConfig.QUOTA_WINDOW_MILLIS);
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
         integer(v, NodeFlag.MAX_DATA_BYTES), auth,
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));
@@ -269,7 +277,14 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
   }
 
   private static int notNegative(Map<NodeFlag, String> v, NodeFlag f) {
-    int n = integer(v, f);
+    return (int) notNegative(f, integer(v, f));
+  }
+
+  private static long notNegativeLong(Map<NodeFlag, String> v, NodeFlag f) {
+    return notNegative(f, longInteger(v, f));
+  }
+
+  private static long notNegative(NodeFlag f, long n) {
     if (n < 0) {
       throw new IllegalArgumentException(f.flag() + " must be 0 (no limit) or more, got " + n);
     }
@@ -281,12 +296,14 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
    *     there is no user to count, so the limit does nothing); null when there is nothing to say
    */
   public String perUserLimitsWarning() {
-    boolean limitSet = edge.maxConnectionsPerUser() > 0 || producer.maxPublishesPerSecondPerUser() > 0;
+    boolean limitSet = edge.maxConnectionsPerUser() > 0 || producer.maxPublishesPerSecondPerUser() > 0
+        || edge.maxBytesPerMinutePerUser() > 0;
     if (!limitSet || edge.auth().enabled()) {
       return null;
     }
     return "per-user limits (" + NodeFlag.MAX_CONNECTIONS_PER_USER.flag() + ", "
-        + NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER.flag() + ") count users by their token's sub and need auth ("
+        + NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER.flag() + ", " + NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER.flag()
+        + ") count users by their token's sub and need auth ("
         + NodeFlag.JWT_SECRET.flag() + " or " + NodeFlag.JWT_PUBLIC_KEY.flag() + "): they are inactive on this node";
   }
 

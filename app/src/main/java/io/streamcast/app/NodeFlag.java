@@ -49,6 +49,11 @@ enum NodeFlag {
       + "429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
   MAX_PUBLISHES_PER_SECOND_PER_USER("0", "publishes per second (and burst) one user (the token's sub) may make on this "
       + "node before 429 (0: no limit; per node, so N nodes allow up to N times this; needs auth)"),
+  MAX_BYTES_PER_MINUTE_PER_USER("0", "bytes one user (the token's sub) may receive per minute on this node over all "
+      + "its streams; beyond, they end with event: error quota_exceeded and new ones get 429 until the minute is "
+      + "over (0: no limit; per node; needs auth)"),
+  MAX_STREAM_SECONDS("0", "seconds one streaming connection may stay open; then it ends with event: error "
+      + "max_duration and the client resumes with its last id, losing nothing (0: no limit)"),
   CORS_ORIGINS("", "comma list of origins (https://app.example.com) whose pages may subscribe cross-origin, "
       + "with credentials (the streamcast_token cookie); * for any origin, without credentials (default: CORS off)"),
   TLS_CERT(null, "PEM certificate chain: the edge port serves HTTPS with HTTP/2 and HTTP/1.1 (with --tls-key); "

@@ -15,6 +15,10 @@ import java.util.function.Supplier;
  * The figures a node publishes about itself once a second on {@link NodeStatsReporter#STREAM}:
  * cumulative counts, rates since the previous sample, latency percentiles of the last few seconds,
  * and its heap. One JSON object per sample; the dashboard reads exactly these fields.
+ *
+ * <p>The traffic figures are the users': what system streams carry ({@code _cluster.stats} itself, to
+ * the dashboards, a replay of minutes of it each time one opens) is taken out of them and reported
+ * apart under {@code system}, so a dashboard watching a quiet cluster reads no traffic.
  */
 final class NodeStats {
 
@@ -30,9 +34,8 @@ final class NodeStats {
   private final Supplier<RetentionSweep.Report> lastSweep;
   private final long startedNanos = System.nanoTime();
   private long lastNanos = startedNanos;
-  private double lastPublished;
-  private double lastDelivered;
-  private double lastBytes;
+  private final Rates users = new Rates();
+  private final Rates system = new Rates();
 
   /**
    * @param node the node's name
@@ -57,25 +60,24 @@ final class NodeStats {
     long now = System.nanoTime();
     double seconds = Math.max(1e-3, (now - lastNanos) / 1e9);
     lastNanos = now;
-    double published = meters.publishedEvents();
-    double delivered = meters.deliveredEvents();
-    double bytes = meters.deliveredBytesTotal();
-    double inRate = (published - lastPublished) / seconds;
-    double outRate = (delivered - lastDelivered) / seconds;
-    double bytesRate = (bytes - lastBytes) / seconds;
-    lastPublished = published;
-    lastDelivered = delivered;
-    lastBytes = bytes;
+    StreamcastMeters.SystemTraffic sys = meters.systemTraffic();
+    double published = meters.publishedEvents() - sys.published();
+    double delivered = meters.deliveredEvents() - sys.delivered();
+    int systemConnections = meters.systemConnections();
+    JsonObject systemFigures = system.sample(sys.published(), sys.delivered(), sys.deliveredBytes(), seconds)
+        .put("connections", systemConnections)
+        .put("replays", (long) sys.replays())
+        .put("replayedEvents", (long) sys.replayedEvents());
+    JsonObject userRates = users.sample(published, delivered, meters.deliveredBytesTotal() - sys.deliveredBytes(),
+        seconds);
     LatencyWindow.Percentiles e2e = endToEnd.tick();
     LatencyWindow.Percentiles pub = publish.tick();
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     return state("up")
         .put("uptimeSeconds", (now - startedNanos) / 1_000_000_000L)
         .put("roles", new JsonArray(roles.stream().sorted().toList()))
-        .put("connections", meters.connections())
-        .put("eventsInPerSec", round(inRate))
-        .put("eventsOutPerSec", round(outRate))
-        .put("bytesOutPerSec", round(bytesRate))
+        .put("connections", meters.connections() - systemConnections)
+        .mergeIn(userRates)
         .put("latencyP50Ms", round(e2e.p50()))
         .put("latencyP99Ms", round(e2e.p99()))
         .put("publishP50Ms", round(pub.p50()))
@@ -84,8 +86,8 @@ final class NodeStats {
         .put("heapMaxBytes", heap.getMax() > 0 ? heap.getMax() : heap.getCommitted())
         .put("eventsPublished", (long) published)
         .put("eventsDelivered", (long) delivered)
-        .put("replays", (long) meters.replaysTotal())
-        .put("replayedEvents", (long) meters.replayedEventsTotal())
+        .put("replays", (long) (meters.replaysTotal() - sys.replays()))
+        .put("replayedEvents", (long) (meters.replayedEventsTotal() - sys.replayedEvents()))
         .put("gaps", (long) meters.gapsTotal())
         .put("slowConsumerCatchUps", (long) meters.slowConsumerCatchUpsTotal())
         .put("slowConsumerDisconnects", (long) meters.slowConsumerDisconnectsTotal())
@@ -93,7 +95,27 @@ final class NodeStats {
         .put("refusedCapacity", (long) (meters.refusedTotal(StreamcastMeters.Port.EDGE, ApiError.CAPACITY)
             + meters.refusedTotal(StreamcastMeters.Port.PUBLISH, ApiError.CAPACITY)))
         .put("historyStreams", lastSweep.get().streams())
-        .put("historyBytes", lastSweep.get().bytes());
+        .put("historyBytes", lastSweep.get().bytes())
+        .put("system", systemFigures);
+  }
+
+  /** Per-second rates of one part of the traffic, from its totals at each sample. */
+  private static final class Rates {
+    private double lastPublished;
+    private double lastDelivered;
+    private double lastBytes;
+
+    /** @return {@code eventsInPerSec}, {@code eventsOutPerSec}, {@code bytesOutPerSec} since the previous sample */
+    JsonObject sample(double published, double delivered, double bytes, double seconds) {
+      JsonObject rates = new JsonObject()
+          .put("eventsInPerSec", round((published - lastPublished) / seconds))
+          .put("eventsOutPerSec", round((delivered - lastDelivered) / seconds))
+          .put("bytesOutPerSec", round((bytes - lastBytes) / seconds));
+      lastPublished = published;
+      lastDelivered = delivered;
+      lastBytes = bytes;
+      return rates;
+    }
   }
 
   /** @return the last word of a node that leaves: the dashboard shows it gone at once */

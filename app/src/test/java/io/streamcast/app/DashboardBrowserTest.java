@@ -3,6 +3,7 @@ package io.streamcast.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamcast.producer.DemoTicker;
 import io.vertx.core.json.JsonArray;
@@ -96,6 +97,83 @@ class DashboardBrowserTest {
       throw t;
     } finally {
       browser.quit();
+    }
+  }
+
+  /**
+   * As a user who opens the page on a quiet cluster sees it: figures at once (the first node card, not a
+   * waiting line), and no traffic, because the page's own subscription (its replay of minutes of {@code
+   * _cluster.stats} included) is counted apart as a dashboard stream; and no two axis labels of a chart
+   * touch, wide or narrow.
+   */
+  @Test
+  @Timeout(120)
+  void showsFiguresAtOnceAndItsOwnReplayIsNotTraffic() throws Exception {
+    try (TestCluster quiet = TestCluster.start(1)) {
+      // some seconds of stats in history: the page replays them all when it opens
+      Thread.sleep(6000);
+      WebDriver browser = chromium();
+      try {
+        long start = System.nanoTime();
+        browser.get(quiet.edge(0) + "/dashboard");
+        new WebDriverWait(browser, Duration.ofSeconds(5), Duration.ofMillis(50))
+            .until(b -> !field(b, "node-1", "connections").isEmpty());
+        long shownMillis = (System.nanoTime() - start) / 1_000_000;
+        assertFalse(browser.findElement(By.id("no-nodes")).isDisplayed(), "no waiting line once figures show");
+        assertTrue(shownMillis < 5000, "figures within " + shownMillis + " ms of opening");
+
+        // the samples after the page connected: the one that covers its replay, and the next ones
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(b -> field(b, "node-1", "systemConnections").equals("1"));
+        List<String> seen = new ArrayList<>();
+        long last = 0;
+        long until = System.currentTimeMillis() + 4000;
+        while (System.currentTimeMillis() < until) {
+          long time = lastTime(browser, "node-1");
+          if (time != last) {
+            last = time;
+            seen.add(field(browser, "node-1", "connections") + " conn, " + field(browser, "node-1", "eventsOutPerSec")
+                + " ev/s, " + field(browser, "node-1", "bytesOutPerSec") + " | totals "
+                + browser.findElement(By.id("total-connections")).getText() + " conn, "
+                + browser.findElement(By.id("total-out")).getText() + " ev/s, "
+                + browser.findElement(By.id("total-bytes")).getText());
+          }
+          Thread.sleep(100);
+        }
+        assertTrue(seen.size() >= 3, "a sample a second: " + seen);
+        for (String sample : seen) {
+          assertEquals("0 conn, 0 ev/s, 0 B | totals 0 conn, 0 ev/s, 0 B", sample, "all samples: " + seen);
+        }
+        assertLabelsApart(browser);
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(560, 1000));
+        Thread.sleep(1200);
+        assertLabelsApart(browser);
+        screenshot(browser, "dashboard-narrow.png");
+      } catch (Throwable t) {
+        screenshot(browser, "dashboard-quiet-failure.png");
+        throw t;
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  /** Every chart drew axis labels, and no two of one chart's label boxes share a pixel. */
+  private static void assertLabelsApart(WebDriver browser) {
+    List<WebElement> charts = browser.findElements(By.cssSelector("canvas[data-chart]"));
+    assertEquals(6, charts.size());
+    for (WebElement chart : charts) {
+      String json = chart.getDomAttribute("data-label-boxes");
+      JsonArray boxes = new JsonArray(json == null ? "[]" : json);
+      assertTrue(boxes.size() >= 3, chart.getDomAttribute("data-chart") + " labels: " + json);
+      for (int i = 0; i < boxes.size(); i++) {
+        for (int j = i + 1; j < boxes.size(); j++) {
+          JsonArray a = boxes.getJsonArray(i);
+          JsonArray b = boxes.getJsonArray(j);
+          boolean apart = a.getDouble(2) <= b.getDouble(0) || b.getDouble(2) <= a.getDouble(0)
+              || a.getDouble(3) <= b.getDouble(1) || b.getDouble(3) <= a.getDouble(1);
+          assertTrue(apart, chart.getDomAttribute("data-chart") + ": labels " + a + " and " + b + " overlap");
+        }
+      }
     }
   }
 

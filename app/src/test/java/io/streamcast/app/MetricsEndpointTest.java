@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -64,10 +65,19 @@ class MetricsEndpointTest {
         "streamcast_publish_failures_total", "streamcast_events_delivered_total", "streamcast_delivered_bytes_total",
         "streamcast_replays_total", "streamcast_replayed_events_total", "streamcast_gaps_total",
         "streamcast_slow_consumer_catchups_total", "streamcast_slow_consumer_disconnects_total",
-        "streamcast_requests_refused_total")) {
+        "streamcast_requests_refused_total", "streamcast_streams_limited_total",
+        "streamcast_system_events_published_total", "streamcast_system_events_delivered_total",
+        "streamcast_system_delivered_bytes_total", "streamcast_system_replays_total",
+        "streamcast_system_replayed_events_total")) {
       assertEquals(MetricType.COUNTER, scrape.family(counter).getType(), counter);
     }
     assertEquals(MetricType.GAUGE, scrape.family("streamcast_connections_active").getType());
+    assertEquals(MetricType.GAUGE, scrape.family("streamcast_system_connections_active").getType());
+    // the limits' series exist before they act; quota_exceeded is refused on the edge port only
+    assertEquals(2, scrape.family("streamcast_streams_limited_total").getMetrics().size());
+    assertEquals(0.0, scrape.value("streamcast_requests_refused_total", Map.of("port", "edge", "reason", "quota_exceeded")));
+    assertFalse(scrape.family("streamcast_requests_refused_total").getMetrics().stream()
+        .anyMatch(m -> "publish".equals(m.getLabels().get("port")) && "quota_exceeded".equals(m.getLabels().get("reason"))));
     assertEquals(MetricType.HISTOGRAM, scrape.family("streamcast_publish_latency_seconds").getType());
     assertEquals(MetricType.HISTOGRAM, scrape.family("streamcast_end_to_end_latency_seconds").getType());
     // Vert.x's own: the HTTP server (the event bus's only with --eventbus-metrics: MetricsStreamLabelsTest)

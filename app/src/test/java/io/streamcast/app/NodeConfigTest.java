@@ -146,6 +146,35 @@ class NodeConfigTest {
   }
 
   @Test
+  void streamLimitsDefaultToOffComeFromEverySourceAndANegativeOneIsAOneLineError() {
+    NodeConfig defaults = NodeConfig.resolve(Map.of(), Map.of(), Map.of(), false);
+    assertEquals(0, defaults.edge().maxStreamSeconds());
+    assertEquals(0, defaults.edge().maxBytesPerMinutePerUser());
+    assertEquals(60_000, defaults.edge().quotaWindowMillis(), "a minute, whatever the sources say");
+    NodeConfig fromEnv = NodeConfig.resolve(Map.of(NodeFlag.JWT_SECRET, "s3cret"),
+        Map.of("STREAMCAST_MAX_STREAM_SECONDS", "300"), Map.of("max-bytes-per-minute-per-user", "5000000000"), false);
+    assertEquals(300, fromEnv.edge().maxStreamSeconds());
+    assertEquals(5_000_000_000L, fromEnv.edge().maxBytesPerMinutePerUser(), "more than an int holds");
+    assertEquals(300_000, fromEnv.edge().streamLimits().maxStreamMillis());
+    assertEquals(5_000_000_000L, fromEnv.edge().streamLimits().bytesPerWindow());
+    assertEquals(null, fromEnv.perUserLimitsWarning());
+    NodeConfig flags = NodeConfig.resolve(Map.of(NodeFlag.MAX_STREAM_SECONDS, "60",
+        NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER, "1000"), Map.of(), Map.of(), false);
+    assertEquals(60, flags.edge().maxStreamSeconds());
+    // without auth there is no user: the quota is off (with the start-up warning), the duration limit is not
+    assertEquals(0, flags.edge().streamLimits().bytesPerWindow());
+    assertEquals(60_000, flags.edge().streamLimits().maxStreamMillis());
+    String warning = flags.perUserLimitsWarning();
+    assertEquals(true, warning != null && warning.contains(NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER.flag()), warning);
+
+    for (NodeFlag flag : List.of(NodeFlag.MAX_STREAM_SECONDS, NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER)) {
+      String message = assertThrows(IllegalArgumentException.class,
+          () -> NodeConfig.resolve(Map.of(flag, "-1"), Map.of(), Map.of(), false)).getMessage();
+      assertEquals(flag.flag() + " must be 0 (no limit) or more, got -1", message);
+    }
+  }
+
+  @Test
   void aPerUserLimitWithoutAuthIsAcceptedWithAWarning() {
     NodeConfig c = NodeConfig.resolve(Map.of(NodeFlag.MAX_CONNECTIONS_PER_USER, "2"), Map.of(), Map.of(), false);
     String warning = c.perUserLimitsWarning();

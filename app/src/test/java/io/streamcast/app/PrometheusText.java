@@ -68,8 +68,16 @@ final class PrometheusText {
 
   /** @return the value of a counter or gauge family's single series, summed over its series */
   double value(String name) {
+    return value(name, Map.of());
+  }
+
+  /** @return the value of a counter or gauge family summed over its series that carry every label of {@code labels} */
+  double value(String name, Map<String, String> labels) {
     double sum = 0;
     for (Metric m : family(name).getMetrics()) {
+      if (!m.getLabels().entrySet().containsAll(labels.entrySet())) {
+        continue;
+      }
       if (m instanceof Counter c) {
         sum += c.getValue();
       } else if (m instanceof Gauge g) {

@@ -52,6 +52,29 @@ final class SseProbe {
     });
   }
 
+  /**
+   * Opens {@code url} again every {@code pauseMillis} while the answer is {@code 429}, for up to {@code millis}:
+   * a client waiting for a per-user limit to free.
+   */
+  static Future<SseProbe> openOnceNotLimited(Vertx vertx, HttpClient client, String url, Map<String, String> headers,
+      long pauseMillis, long millis) {
+    Promise<SseProbe> result = Promise.promise();
+    attempt(vertx, client, url, headers, pauseMillis, System.currentTimeMillis() + millis, result);
+    return result.future();
+  }
+
+  private static void attempt(Vertx vertx, HttpClient client, String url, Map<String, String> headers, long pauseMillis,
+      long deadline, Promise<SseProbe> result) {
+    open(vertx, client, url, headers).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().status() == 429 && System.currentTimeMillis() < deadline) {
+        ar.result().close();
+        vertx.setTimer(pauseMillis, id -> attempt(vertx, client, url, headers, pauseMillis, deadline, result));
+      } else {
+        result.handle(ar);
+      }
+    });
+  }
+
   static Future<SseProbe> open(Vertx vertx, HttpClient client, String url) {
     return open(vertx, client, url, Map.of());
   }

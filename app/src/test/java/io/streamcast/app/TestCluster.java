@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -23,9 +24,12 @@ public final class TestCluster implements AutoCloseable {
   private final List<Integer> clusterPorts = new ArrayList<>();
   private final String clusterName = "test-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<NodeFlag, String> extra;
+  /** Changes each node's resolved configuration (what no flag sets); identity for most tests. */
+  private final UnaryOperator<NodeConfig> adjust;
 
-  private TestCluster(Map<NodeFlag, String> extra) {
+  private TestCluster(Map<NodeFlag, String> extra, UnaryOperator<NodeConfig> adjust) {
     this.extra = extra;
+    this.adjust = adjust;
   }
 
   /** Starts {@code size} nodes with both roles and default settings. */
@@ -35,7 +39,12 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes with both roles and the given extra settings on every node. */
   public static TestCluster start(int size, Map<NodeFlag, String> extra) {
-    TestCluster cluster = new TestCluster(extra);
+    return start(size, extra, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(int, Map)}, with {@code adjust} applied to each node's resolved configuration. */
+  public static TestCluster start(int size, Map<NodeFlag, String> extra, UnaryOperator<NodeConfig> adjust) {
+    TestCluster cluster = new TestCluster(extra, adjust);
     for (int i = 0; i < size; i++) {
       cluster.clusterPorts.add(freePort());
     }
@@ -62,7 +71,7 @@ public final class TestCluster implements AutoCloseable {
     flags.put(NodeFlag.PUBLISH_PORT, Integer.toString(freePort()));
     flags.put(NodeFlag.NODE_NAME, "node-" + (i + 1));
     flags.putAll(extra);
-    return NodeConfig.resolve(flags, Map.of(), Map.of(), false);
+    return adjust.apply(NodeConfig.resolve(flags, Map.of(), Map.of(), false));
   }
 
   /** @return the {@code i}-th node (0-based) */

@@ -39,13 +39,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * per user ({@code --max-publishes-per-second-per-user 5}), what a refused client sees (status,
  * JSON, {@code Retry-After}), that one user's limit does not touch another's, that a closed
  * stream gives its slot back, that a refused publish never reaches history, and that {@code
- * streamcast_requests_refused_total} counts every refusal with its port and reason.
+ * streamcast_requests_refused_total} counts every refusal with its port and reason. Bytes per user ({@code
+ * --max-bytes-per-minute-per-user 4000}, over a window shortened to 5 s): a user past them has its stream ended
+ * with {@code event: error quota_exceeded}, then {@code 429} with {@code Retry-After} until the window frees,
+ * while another user goes on. The other tests' users receive far less than the quota.
  */
 @ExtendWith(VertxExtension.class)
 class UserLimitsTest {
 
   private static final String SECRET = "user-limits-secret-of-a-reasonable-length-0123";
   private static final String REFUSED = "streamcast_requests_refused_total";
+  /** The byte quota's window, shortened from a minute (no flag sets it: {@code EdgeConfig#withQuotaWindowMillis}). */
+  private static final long QUOTA_WINDOW_MILLIS = 5_000;
+  private static final int QUOTA = 4_000;
+  /** Event data of 600 bytes with its 10-character prefix: the quota is spent by the seventh event. */
+  private static final String QUOTA_PADDING = "x".repeat(590);
 
   private static TestCluster cluster;
   private HttpClient http;
@@ -57,7 +65,9 @@ class UserLimitsTest {
   static void startNode() {
     cluster = TestCluster.start(1, Map.of(NodeFlag.JWT_SECRET, SECRET,
         NodeFlag.MAX_CONNECTIONS_PER_USER, "2",
-        NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER, "5"));
+        NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER, "5",
+        NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER, Integer.toString(QUOTA)),
+        c -> c.withEdge(c.edge().withQuotaWindowMillis(QUOTA_WINDOW_MILLIS)));
   }
 
   @AfterAll
@@ -129,21 +139,8 @@ class UserLimitsTest {
 
   /** Retries a subscription every 50 ms while it is refused with 429, for up to {@code millis}. */
   private Future<SseProbe> subscribeOnceReleased(Vertx vertx, String token, String stream, long millis) {
-    long deadline = System.currentTimeMillis() + millis;
-    Promise<SseProbe> result = Promise.promise();
-    attempt(vertx, token, stream, deadline, result);
-    return result.future();
-  }
-
-  private void attempt(Vertx vertx, String token, String stream, long deadline, Promise<SseProbe> result) {
-    subscribe(vertx, token, stream).onComplete(ar -> {
-      if (ar.succeeded() && ar.result().status() == 429 && System.currentTimeMillis() < deadline) {
-        ar.result().close();
-        vertx.setTimer(50, id -> attempt(vertx, token, stream, deadline, result));
-      } else {
-        result.handle(ar);
-      }
-    });
+    return SseProbe.openOnceNotLimited(vertx, http, edge + "/streams/" + stream,
+        Map.of("Authorization", "Bearer " + token), 50, millis);
   }
 
   @Test
@@ -306,6 +303,118 @@ class UserLimitsTest {
     return SseProbe.open(vertx, http, edge + "/streams/" + stream + "?from=earliest",
             Map.of("Authorization", "Bearer " + token))
         .compose(p -> p.awaitDataEvents(count, 5_000).onComplete(x -> p.close()));
+  }
+
+
+  /**
+   * {@code --max-bytes-per-minute-per-user}: {@code streamcast_streams_limited_total{reason="quota_exceeded"}} and
+   * {@code streamcast_requests_refused_total{port="edge",reason="quota_exceeded"}}.
+   */
+  private static Future<List<Double>> quotaCounters(Vertx vertx) {
+    return vertx.executeBlocking(() -> {
+      PrometheusText scrape = PrometheusText.scrape(cluster.edge(0));
+      return List.of(scrape.value("streamcast_streams_limited_total", Map.of("reason", "quota_exceeded")),
+          scrape.value(REFUSED, Map.of("port", "edge", "reason", "quota_exceeded")));
+    });
+  }
+
+  /** Publishes {@code count} events of 600 bytes, each by its own user (the publish limit stays out of the way). */
+  private Future<Void> publishEach(String stream, int count) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < count; i++) {
+      String writer = token("quota.writer." + i);
+      String data = String.format("%09d;", i) + QUOTA_PADDING;
+      chain = chain.compose(v -> publishAs(writer, stream, data).compose(a -> a.status() == 201
+          ? Future.succeededFuture() : Future.failedFuture("publish: " + a.status() + " " + a.body())));
+    }
+    return chain;
+  }
+
+  @Test
+  @Timeout(value = 40, timeUnit = TimeUnit.SECONDS)
+  void aUserPastItsBytesIsEndedThenRefusedUntilTheQuotaWindowFrees(Vertx vertx, VertxTestContext ctx) {
+    String alice = token("quota.alice");
+    String bob = token("quota.bob");
+    String writer = token("quota.writer");
+    List<SseProbe> open = new ArrayList<>();
+    List<Double> before = new ArrayList<>();
+    quotaCounters(vertx)
+        .compose(c -> {
+          before.addAll(c);
+          return Future.all(subscribe(vertx, alice, "quota.big"), subscribe(vertx, bob, "quota.small"));
+        })
+        .compose(both -> {
+          SseProbe alices = both.resultAt(0);
+          SseProbe bobs = both.resultAt(1);
+          open.add(alices);
+          open.add(bobs);
+          ctx.verify(() -> {
+            assertEquals(200, alices.status(), alices.raw());
+            assertEquals(200, bobs.status(), bobs.raw());
+          });
+          // 16 events of 600 bytes on alice's stream: far past her 4000 bytes
+          return publishEach("quota.big", 16).compose(v -> alices.awaitType("error", 10_000));
+        })
+        .compose(error -> {
+          JsonObject data = new JsonObject(error.data());
+          SseProbe alices = open.get(0);
+          ctx.verify(() -> {
+            assertEquals("quota_exceeded", data.getString("error"), data.encode());
+            assertTrue(data.getString("message").contains("--max-bytes-per-minute-per-user"), data.encode());
+            int retryAfter = data.getInteger("retryAfter", 0);
+            assertTrue(retryAfter >= 1 && retryAfter <= QUOTA_WINDOW_MILLIS / 1000, "retryAfter " + retryAfter);
+            List<SseEvent> got = alices.dataEvents();
+            // six events (about 3700 bytes) fit in the quota; the write that crosses it goes out (one event, or
+            // a few when the node coalesced them into one write), nothing after it
+            assertTrue(got.size() >= 6 && got.size() < 16, "events before the quota ended the stream: " + got.size());
+            assertTrue(alices.raw().length() < QUOTA + 4 * (QUOTA_PADDING.length() + 40),
+                "bytes sent: " + alices.raw().length());
+          });
+          return alices.awaitEnd(5_000)
+              // her reconnect, on any stream: refused before any byte, until the window frees
+              .compose(v -> getAs(edge + "/streams/quota.big", Tokens.bearer(alice)));
+        })
+        .compose(refused -> {
+          ctx.verify(() -> {
+            assertEquals(429, refused.status(), refused.body().encode());
+            assertEquals("quota_exceeded", refused.body().getString("error"));
+            assertNotNull(refused.body().getString("message"));
+            String retryAfter = refused.headers().get("Retry-After");
+            assertNotNull(retryAfter, "Retry-After on the 429");
+            assertTrue(Integer.parseInt(retryAfter) >= 1 && Integer.parseInt(retryAfter) <= QUOTA_WINDOW_MILLIS / 1000,
+                "Retry-After: " + retryAfter);
+          });
+          // bob is another user: his stream goes on, and he opens another
+          return publishAs(writer, "quota.small", "for bob")
+              .compose(a -> open.get(1).awaitDataEvents(1, 5_000))
+              .compose(events -> subscribe(vertx, bob, "quota.big"));
+        })
+        .compose(bobsSecond -> {
+          open.add(bobsSecond);
+          ctx.verify(() -> {
+            assertEquals("for bob", open.get(1).dataEvents().get(0).data());
+            assertEquals(200, bobsSecond.status(), bobsSecond.raw());
+          });
+          // once the window is over, alice is served again
+          return subscribeOnceReleased(vertx, alice, "quota.small", QUOTA_WINDOW_MILLIS + 5_000);
+        })
+        .compose(again -> {
+          open.add(again);
+          ctx.verify(() -> assertEquals(200, again.status(), "alice after the window: " + again.raw()));
+          return publishAs(writer, "quota.small", "for alice again").compose(a -> again.awaitDataEvents(1, 5_000));
+        })
+        .compose(events -> quotaCounters(vertx).map(after -> {
+          ctx.verify(() -> {
+            assertEquals("for alice again", events.get(0).data());
+            assertEquals(before.get(0) + 1, after.get(0), "one stream ended by the quota");
+            assertTrue(after.get(1) >= before.get(1) + 1, "the reconnect's 429 counted: " + before + " -> " + after);
+          });
+          return after;
+        }))
+        .onComplete(ctx.succeeding(v -> {
+          open.forEach(SseProbe::close);
+          ctx.completeNow();
+        }));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.streamcast.edge;
 
 import io.streamcast.core.AuthSettings;
+import io.streamcast.edge.delivery.StreamLimits;
 import java.util.List;
 
 /**
@@ -18,12 +19,22 @@ import java.util.List;
  *     normalized by {@link EdgeCors#origins}); empty: CORS off. A single {@code "*"}: any origin, without
  *     credentials
  * @param tls the certificate and key the edge port serves HTTPS (HTTP/2 and HTTP/1.1) with; null: plain HTTP
+ * @param maxStreamSeconds how long one streaming connection may stay open before it is ended with {@code
+ *     event: error} {@code max_duration} (the client resumes with its last id); 0 for no limit
+ * @param maxBytesPerMinutePerUser bytes one user may receive on this node per window over all its streams,
+ *     before they end with {@code event: error} {@code quota_exceeded} and new ones get {@code 429}; 0 for no
+ *     limit. Only enforced with auth on
+ * @param quotaWindowMillis the quota's window: {@link #QUOTA_WINDOW_MILLIS} for every node; no flag sets it,
+ *     tests shorten it with {@link #withQuotaWindowMillis}
  */
 public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
-    AuthSettings auth, int maxConnectionsPerUser, List<String> corsOrigins, TlsFiles tls) {
+    AuthSettings auth, int maxConnectionsPerUser, List<String> corsOrigins, TlsFiles tls, int maxStreamSeconds,
+    long maxBytesPerMinutePerUser, long quotaWindowMillis) {
 
   /** Events read from history per call while catching up; no node flag sets it. */
   public static final int DEFAULT_REPLAY_BATCH = 500;
+  /** The byte quota's window: a minute, as its flag says. */
+  public static final long QUOTA_WINDOW_MILLIS = 60_000;
 
   /** Validates every setting. */
   public EdgeConfig {
@@ -44,6 +55,16 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
       throw new IllegalArgumentException("max-connections-per-user must be 0 (no limit) or more, got "
           + maxConnectionsPerUser);
     }
+    if (maxStreamSeconds < 0) {
+      throw new IllegalArgumentException("max-stream-seconds must be 0 (no limit) or more, got " + maxStreamSeconds);
+    }
+    if (maxBytesPerMinutePerUser < 0) {
+      throw new IllegalArgumentException("max-bytes-per-minute-per-user must be 0 (no limit) or more, got "
+          + maxBytesPerMinutePerUser);
+    }
+    if (quotaWindowMillis < 1) {
+      throw new IllegalArgumentException("the quota window must be 1 ms or more, got " + quotaWindowMillis);
+    }
     if (replayBatch < 1 || replayBatch > 1000) {
       throw new IllegalArgumentException("replay batch must be 1-1000 (Hazelcast's read limit), got " + replayBatch);
     }
@@ -52,13 +73,28 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
   /** @return a copy with CORS for {@code origins} (see {@link EdgeCors#origins}) */
   public EdgeConfig withCorsOrigins(List<String> origins) {
     return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, origins, tls);
+        maxConnectionsPerUser, origins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis);
   }
 
   /** @return a copy serving HTTPS with {@code files} (null: plain HTTP) */
   public EdgeConfig withTls(TlsFiles files) {
     return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, corsOrigins, files);
+        maxConnectionsPerUser, corsOrigins, files, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis);
+  }
+
+  /**
+   * For tests, which cannot wait a minute: a copy whose byte quota counts over {@code millis} instead (the
+   * quota is still {@link #maxBytesPerMinutePerUser} bytes per window). No node setting reaches it.
+   */
+  public EdgeConfig withQuotaWindowMillis(long millis) {
+    return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
+        maxConnectionsPerUser, corsOrigins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, millis);
+  }
+
+  /** @return the limits that end open streams; the byte quota only counts with auth on (its user is a token's sub) */
+  public StreamLimits streamLimits() {
+    return new StreamLimits(maxStreamSeconds * 1000L, auth.enabled() ? maxBytesPerMinutePerUser : 0,
+        quotaWindowMillis);
   }
 
   /**

@@ -84,7 +84,7 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     StreamEventCodec.register(vertx);
     deliveryMeters = new DeliveryMeters(members.self(), meters);
-    ledger = new SubscriptionLedger(deliveryMeters, counts);
+    ledger = new SubscriptionLedger(deliveryMeters, counts, config.streamLimits());
     feeds = new StreamFeeds(vertx, history, config.replayBatch(), deliveryMeters, () -> !underPressure.getAsBoolean());
     StreamInfo info = new StreamInfo(history, counts);
     StreamAccess access = StreamAccess.create(vertx, config.auth());
@@ -108,7 +108,7 @@ public final class EdgeVerticle extends VerticleBase {
     });
     router.get("/streams/:stream").handler(
         new SubscribeHandler(feeds, ledger, deliveryMeters, readiness, config.maxConnections(), access,
-            config.maxConnectionsPerUser(), underPressure));
+            config.maxConnectionsPerUser(), config.streamLimits().bytesPerWindow(), underPressure));
     extraRoutes.accept(router);
     // every path of the edge port is read-only
     ApiFailureHandler.answerUnmatched(router, path -> "GET");
@@ -134,9 +134,12 @@ public final class EdgeVerticle extends VerticleBase {
       if (counts != null) {
         counts.flush();
       }
+      long now = System.currentTimeMillis();
       if (access.enabled()) {
-        ledger.expire(System.currentTimeMillis());
+        ledger.expire(now);
       }
+      // --max-stream-seconds and the byte quota's windows: one walk a second, no timer per connection
+      ledger.sweep(now);
     });
 
     HttpServerOptions options = new HttpServerOptions()

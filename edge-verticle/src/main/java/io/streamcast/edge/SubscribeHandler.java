@@ -36,6 +36,8 @@ final class SubscribeHandler implements Handler<RoutingContext> {
   private final int maxConnectionsPerUser;
   /** Seconds a client refused by the per-user limit is told to wait: one of its streams may end by then. */
   static final int USER_LIMIT_RETRY_AFTER_SECONDS = 5;
+  /** Bytes one user may receive per window on this node ({@code --max-bytes-per-minute-per-user}); 0: no limit. */
+  private final long maxBytesPerWindow;
 
   /** True while the node is short of memory: new subscriptions are refused ({@code 503 capacity}). */
   private final BooleanSupplier underPressure;
@@ -44,10 +46,11 @@ final class SubscribeHandler implements Handler<RoutingContext> {
 
   SubscribeHandler(StreamFeeds feeds, SubscriptionLedger ledger, DeliveryMeters meters, NodeReadiness readiness,
       int maxConnections,
-      StreamAccess access, int maxConnectionsPerUser, BooleanSupplier underPressure) {
+      StreamAccess access, int maxConnectionsPerUser, long maxBytesPerWindow, BooleanSupplier underPressure) {
     this.underPressure = underPressure;
     this.access = access;
     this.maxConnectionsPerUser = access.enabled() ? maxConnectionsPerUser : 0;
+    this.maxBytesPerWindow = access.enabled() ? maxBytesPerWindow : 0;
     this.feeds = feeds;
     this.ledger = ledger;
     this.meters = meters;
@@ -91,7 +94,7 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         return;
       }
       long expiresAt = granted.result().expiresAtMillis();
-      String user = maxConnectionsPerUser > 0 ? granted.result().userKey() : null;
+      String user = maxConnectionsPerUser > 0 || maxBytesPerWindow > 0 ? granted.result().userKey() : null;
       // checked before the feed is acquired too, so a client hammering at its limit costs no bus consumer
       if (refusedOverUserLimit(user, response)) {
         return;
@@ -124,9 +127,22 @@ final class SubscribeHandler implements Handler<RoutingContext> {
         + " or retry later", CAPACITY_RETRY_AFTER_SECONDS);
   }
 
-  /** Answers 429 when {@code user} already holds the per-user limit of streams here; true when refused. */
+  /**
+   * Answers 429 when {@code user} already holds the per-user limit of streams here, or has received its
+   * bytes of the current window; true when refused.
+   */
   private boolean refusedOverUserLimit(String user, HttpServerResponse response) {
-    if (user == null || ledger.connectionsOf(user) < maxConnectionsPerUser) {
+    if (user == null) {
+      return false;
+    }
+    int quotaRetryAfter = ledger.quotaRetryAfterSeconds(user, System.currentTimeMillis());
+    if (quotaRetryAfter > 0) {
+      meters.refused(ApiError.QUOTA_EXCEEDED);
+      ApiError.QUOTA_EXCEEDED.send(response, SubscriptionLedger.quotaSpent(maxBytesPerWindow, quotaRetryAfter),
+          quotaRetryAfter);
+      return true;
+    }
+    if (maxConnectionsPerUser == 0 || ledger.connectionsOf(user) < maxConnectionsPerUser) {
       return false;
     }
     meters.refused(ApiError.RATE_LIMITED);

@@ -177,7 +177,7 @@ public final class StreamPublisher {
       case APPENDED -> {
         StreamEvent event = new StreamEvent(stream, r.epoch(), r.seq(), type, data, r.publishedAtMillis());
         vertx.eventBus().publish(StreamName.EVENTS_ADDRESS, event);
-        meters.published(System.nanoTime() - started);
+        meters.published(stream, System.nanoTime() - started);
         return Future.succeededFuture(new PublishedEvent(stream, event.id(), false));
       }
       case REPLAYED -> {

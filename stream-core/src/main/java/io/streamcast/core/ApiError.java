@@ -29,6 +29,11 @@ public enum ApiError {
   DATA_TOO_LARGE(413, "data_too_large"),
   UNSUPPORTED_BODY(415, "unsupported_body"),
   RATE_LIMITED(429, "rate_limited"),
+  /**
+   * The user received its bytes of the current window ({@code --max-bytes-per-minute-per-user}) on this node:
+   * a stream ends with it in-stream, and a new one is refused with it until the window frees.
+   */
+  QUOTA_EXCEEDED(429, "quota_exceeded"),
   INTERNAL(500, "internal_error"),
   UNAVAILABLE(503, "unavailable"),
   /** The node is under memory pressure and refuses what would add state (a new stream, a new subscription). */

@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,15 +31,18 @@ public final class StreamcastMeters {
 
   /** The port a request was refused on: the {@code port} tag of {@code streamcast.requests.refused}. */
   public enum Port {
-    /** The edge port: subscribe and stream info. */
-    EDGE("edge"),
+    /** The edge port: subscribe and stream info; also refuses a user whose byte quota is spent. */
+    EDGE("edge", ApiError.QUOTA_EXCEEDED),
     /** The publish port: publish, complete and stream info. */
     PUBLISH("publish");
 
     private final String tag;
+    /** Refusal reasons of this port only, besides {@link #REFUSALS}. */
+    private final Set<ApiError> own;
 
-    Port(String tag) {
+    Port(String tag, ApiError... own) {
       this.tag = tag;
+      this.own = Set.of(own);
     }
 
     /** @return the tag value */
@@ -45,9 +51,14 @@ public final class StreamcastMeters {
     }
   }
 
-  /** The refusals counted by {@code streamcast.requests.refused}: its {@code reason} tag is the error code. */
+  /** The refusals counted by {@code streamcast.requests.refused} on every port: its {@code reason} tag is the error code. */
   private static final Set<ApiError> REFUSALS = Set.of(ApiError.UNAUTHORIZED, ApiError.FORBIDDEN, ApiError.RATE_LIMITED,
       ApiError.CAPACITY);
+
+  /** The {@code event: error} code of a stream ended by {@code --max-stream-seconds}. */
+  public static final String MAX_DURATION = "max_duration";
+  /** The limits that end open streams: the {@code reason} tag of {@code streamcast.streams.limited}. */
+  private static final List<String> STREAM_LIMITS = List.of(MAX_DURATION, ApiError.QUOTA_EXCEEDED.code());
 
   /**
    * Latency histogram bucket bounds: fine where a healthy cluster lives (a few ms), coarse up to
@@ -76,6 +87,15 @@ public final class StreamcastMeters {
   private final Timer endToEndLatency;
   /** Registered up front for every port and reason, so each series reads 0 before its first refusal. */
   private final Map<Port, Map<ApiError, Counter>> refused = new EnumMap<>(Port.class);
+  /** Streams ended by a limit, by the limit's error code; registered up front as the refusals are. */
+  private final Map<String, Counter> limited = new HashMap<>();
+  /** The part of the traffic that is system streams' ({@code _cluster.stats} for the dashboards), kept apart. */
+  private final AtomicInteger systemConnections = new AtomicInteger();
+  private final Counter systemPublished;
+  private final Counter systemDelivered;
+  private final Counter systemDeliveredBytes;
+  private final Counter systemReplays;
+  private final Counter systemReplayedEvents;
 
   /**
    * @param registry the node's registry (never a global one: several nodes may share a JVM)
@@ -119,14 +139,37 @@ public final class StreamcastMeters {
             + " (once per event per node, when its fan-out ends)");
     for (Port port : Port.values()) {
       Map<ApiError, Counter> byReason = new EnumMap<>(ApiError.class);
-      for (ApiError reason : REFUSALS) {
+      Set<ApiError> reasons = new HashSet<>(REFUSALS);
+      reasons.addAll(port.own);
+      for (ApiError reason : reasons) {
         byReason.put(reason, Counter.builder("streamcast.requests.refused")
             .description("Requests refused before any work: no or bad token (unauthorized), token not allowed on"
-                + " the stream (forbidden), per-user limit reached (rate_limited), memory pressure (capacity)")
+                + " the stream (forbidden), per-user limit reached (rate_limited), memory pressure (capacity),"
+                + " the user's bytes per minute spent (quota_exceeded)")
             .tag("port", port.tag()).tag("reason", reason.code()).register(registry));
       }
       refused.put(port, byReason);
     }
+    for (String reason : STREAM_LIMITS) {
+      limited.put(reason, Counter.builder("streamcast.streams.limited")
+          .description("Open streams ended with event: error by a limit: --max-stream-seconds (max_duration),"
+              + " --max-bytes-per-minute-per-user (quota_exceeded)")
+          .tag("reason", reason).register(registry));
+    }
+    Gauge.builder("streamcast.system.connections.active", systemConnections, AtomicInteger::get)
+        .description("The part of streamcast_connections_active on system streams (_cluster.stats: dashboards)")
+        .register(registry);
+    systemPublished = Counter.builder("streamcast.system.events.published")
+        .description("The part of streamcast_events_published_total on system streams (the nodes' own stats)")
+        .register(registry);
+    systemDelivered = Counter.builder("streamcast.system.events.delivered")
+        .description("The part of streamcast_events_delivered_total on system streams").register(registry);
+    systemDeliveredBytes = Counter.builder("streamcast.system.delivered").baseUnit("bytes")
+        .description("The part of streamcast_delivered_bytes_total on system streams").register(registry);
+    systemReplays = Counter.builder("streamcast.system.replays")
+        .description("The part of streamcast_replays_total on system streams").register(registry);
+    systemReplayedEvents = Counter.builder("streamcast.system.replayed.events")
+        .description("The part of streamcast_replayed_events_total on system streams").register(registry);
   }
 
   /** @return meters kept in a private in-memory registry: for code that runs without a node's registry */
@@ -168,6 +211,14 @@ public final class StreamcastMeters {
     publishLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** As {@link #published(long)}, of an event on {@code stream}: a system stream's is also counted apart. */
+  public void published(String stream, long nanos) {
+    published(nanos);
+    if (StreamName.isSystem(stream)) {
+      systemPublished.increment();
+    }
+  }
+
   /** A publish call failed. */
   public void publishFailed() {
     publishFailures.increment();
@@ -196,6 +247,24 @@ public final class StreamcastMeters {
     }
   }
 
+  /**
+   * An open stream was ended with {@code event: error} by a limit.
+   *
+   * @param reason the error code: {@link #MAX_DURATION} or {@code quota_exceeded}
+   */
+  public void streamLimited(String reason) {
+    Counter c = limited.get(reason);
+    if (c != null) {
+      c.increment();
+    }
+  }
+
+  /** @return open streams ended by the limit of error code {@code reason} since start */
+  public double streamsLimitedTotal(String reason) {
+    Counter c = limited.get(reason);
+    return c == null ? 0 : c.count();
+  }
+
   /** @return requests refused on {@code port} with {@code reason} since start */
   public double refusedTotal(Port port, ApiError reason) {
     Counter c = refused.get(port).get(reason);
@@ -208,6 +277,9 @@ public final class StreamcastMeters {
   public void connectionOpened(String stream) {
     connections.incrementAndGet();
     connectionsOpened.increment();
+    if (StreamName.isSystem(stream)) {
+      systemConnections.incrementAndGet();
+    }
     if (streamLabels) {
       streamConnections.computeIfAbsent(stream, this::streamConnectionGauge).incrementAndGet();
     }
@@ -216,6 +288,9 @@ public final class StreamcastMeters {
   /** A streaming connection on {@code stream} closed. */
   public void connectionClosed(String stream) {
     connections.decrementAndGet();
+    if (StreamName.isSystem(stream)) {
+      systemConnections.decrementAndGet();
+    }
     if (streamLabels) {
       AtomicInteger n = streamConnections.get(stream);
       if (n != null && n.decrementAndGet() <= 0) {
@@ -269,14 +344,29 @@ public final class StreamcastMeters {
     }
   }
 
-  /** A connection was served from history for the first time. */
-  public void replayStarted() {
+  /** A connection was served from history for the first time; {@code system}: one of a system stream. */
+  public void replayStarted(boolean system) {
     replays.increment();
+    if (system) {
+      systemReplays.increment();
+    }
   }
 
-  /** {@code count} events were written from history. */
-  public void replayed(int count) {
+  /** {@code count} events were written from history; {@code system}: of a system stream. */
+  public void replayed(int count, boolean system) {
     replayedEvents.increment(count);
+    if (system) {
+      systemReplayedEvents.increment(count);
+    }
+  }
+
+  /**
+   * The part of what {@link #delivered} and {@link #deliveredBytes} were told that went to system streams'
+   * subscribers (counted in both).
+   */
+  public void systemDelivered(long events, long bytes) {
+    systemDelivered.increment(events);
+    systemDeliveredBytes.increment(bytes);
   }
 
   /** An {@code event: gap} was sent. */
@@ -310,6 +400,31 @@ public final class StreamcastMeters {
       }
     });
     return streams;
+  }
+
+  /** @return open streaming connections on this node's system streams (part of {@link #connections()}) */
+  public int systemConnections() {
+    return systemConnections.get();
+  }
+
+  /** @return the system streams' part of the traffic since start (each figure part of the matching total) */
+  public SystemTraffic systemTraffic() {
+    return new SystemTraffic(systemPublished.count(), systemDelivered.count(), systemDeliveredBytes.count(),
+        systemReplays.count(), systemReplayedEvents.count());
+  }
+
+  /**
+   * System streams' share of the totals: what a dashboard subtracts so that its own subscription does not
+   * read as the users' traffic.
+   *
+   * @param published events published on system streams
+   * @param delivered events delivered to their subscribers
+   * @param deliveredBytes bytes delivered to their subscribers
+   * @param replays their connections served from history
+   * @param replayedEvents their events written from history
+   */
+  public record SystemTraffic(double published, double delivered, double deliveredBytes, double replays,
+      double replayedEvents) {
   }
 
   /** @return events published by this node since it started */

@@ -25,6 +25,9 @@ public final class DeliveryMeters {
   private final StreamcastMeters meters;
   private long unreportedEvents;
   private long unreportedBytes;
+  /** The part of the unreported figures that went to system streams' subscribers. */
+  private long unreportedSystemEvents;
+  private long unreportedSystemBytes;
 
   /**
    * @param nodeName this node's name, in the close log
@@ -55,10 +58,15 @@ public final class DeliveryMeters {
    *
    * @param events events written; 0 for a control event (gap, error)
    * @param bytes their encoded size, without HTTP framing
+   * @param system whether they went to a system stream's subscriber (counted apart as well)
    */
-  void wrote(int events, long bytes) {
+  void wrote(int events, long bytes, boolean system) {
     unreportedEvents += events;
     unreportedBytes += bytes;
+    if (system) {
+      unreportedSystemEvents += events;
+      unreportedSystemBytes += bytes;
+    }
   }
 
   /**
@@ -88,19 +96,30 @@ public final class DeliveryMeters {
       meters.deliveredBytes(unreportedBytes);
       unreportedBytes = 0;
     }
+    if (unreportedSystemBytes > 0) {
+      meters.systemDelivered(unreportedSystemEvents, unreportedSystemBytes);
+      unreportedSystemEvents = 0;
+      unreportedSystemBytes = 0;
+    }
   }
 
   /**
    * {@code count} events were just sent to a subscription from history (replay or catch-up).
    *
    * @param first whether they are the first it was served from history
+   * @param system whether the subscription is of a system stream
    */
-  void replayed(int count, boolean first) {
+  void replayed(int count, boolean first, boolean system) {
     if (first) {
-      meters.replayStarted();
+      meters.replayStarted(system);
     }
-    meters.replayed(count);
+    meters.replayed(count, system);
     report();
+  }
+
+  /** An open stream was ended by the limit of error code {@code reason} ({@code max_duration}, {@code quota_exceeded}). */
+  void limited(String reason) {
+    meters.streamLimited(reason);
   }
 
   void gap() {

@@ -39,8 +39,13 @@ public interface Sink {
   /** Writes an {@code event: gap}: the client asked for {@code requested}, what follows comes after {@code resumedAfter}. */
   int gap(String requested, String resumedAfter);
 
-  /** Writes an {@code event: error} with the contract's code and message. */
-  int error(String code, String message);
+  /**
+   * Writes an {@code event: error} with the contract's code and message (and no id: the client's position stays).
+   *
+   * @param retryAfterSeconds when positive, also in the data as {@code retryAfter}: an {@code EventSource}
+   *     never sees the {@code Retry-After} of the refusal its reconnect may get
+   */
+  int error(String code, String message, int retryAfterSeconds);
 
   /** Writes a keep-alive. */
   void heartbeat();

@@ -5,6 +5,7 @@ import io.streamcast.core.EventId;
 import io.streamcast.core.HistoryTrimmedException;
 import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamEvent;
+import io.streamcast.core.StreamName;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,8 +38,13 @@ public final class Subscription {
   private final long startedMillis = System.currentTimeMillis();
   /** When the client's access token expires (epoch millis); {@link Long#MAX_VALUE}: never. */
   private final long expiresAtMillis;
-  /** The user this connection counts against in the per-user limit; null: not counted. */
-  private final String user;
+  /** The user this connection counts against in the per-user limits; null: not counted. */
+  private final UserUsage usage;
+  /** Bytes {@link #usage} may receive per window; {@link Long#MAX_VALUE} without a quota, so the check is one compare. */
+  private final long byteQuota;
+  private final long quotaWindowMillis;
+  /** Whether the stream is a system stream: its traffic is counted apart (the dashboards' own). */
+  private final boolean system;
 
   private SubscriptionState state = SubscriptionState.OPENING;
   /** Index in the feed's live list while {@link SubscriptionState#LIVE}, -1 otherwise; kept by {@link LiveSet}. */
@@ -58,13 +64,16 @@ public final class Subscription {
   private long bytes;
   private String closeReason = "client closed";
 
-  Subscription(StreamFeed feed, Sink sink, DeliveryMeters meters, long expiresAtMillis, String user,
-      Consumer<Subscription> onClosed) {
+  Subscription(StreamFeed feed, Sink sink, DeliveryMeters meters, long expiresAtMillis, UserUsage usage,
+      StreamLimits limits, Consumer<Subscription> onClosed) {
     this.feed = feed;
     this.sink = sink;
     this.meters = meters;
     this.expiresAtMillis = expiresAtMillis;
-    this.user = user;
+    this.usage = usage;
+    this.byteQuota = usage != null && limits.bytesPerWindow() > 0 ? limits.bytesPerWindow() : Long.MAX_VALUE;
+    this.quotaWindowMillis = limits.windowMillis();
+    this.system = StreamName.isSystem(feed.stream());
     this.onClosed = onClosed;
     sink.onClose(v -> finish("client closed"), e -> closeReason = "connection error: " + e.getMessage());
     feed.attach(this);
@@ -75,9 +84,14 @@ public final class Subscription {
     return feed.stream();
   }
 
-  /** @return the user counted for this connection in the per-user limit, or null */
-  String user() {
-    return user;
+  /** @return the user counted for this connection in the per-user limits, or null */
+  UserUsage usage() {
+    return usage;
+  }
+
+  /** @return when it opened, epoch millis */
+  long startedMillis() {
+    return startedMillis;
   }
 
   /** @return where it stands */
@@ -168,12 +182,38 @@ public final class Subscription {
   }
 
   private void sendBatch(FanoutBatch batch) {
+    if (quotaSpent()) {
+      return;
+    }
     wrote(batch.size(), sink.write(batch));
     nextSeq = batch.lastSeq() + 1;
     if (batch.endsStream()) {
       sink.end();
       finish("stream completed");
+    } else {
+      quotaSpent();
     }
+  }
+
+  /**
+   * Ends the stream with {@code event: error} {@code quota_exceeded} when its user has received its bytes
+   * of the current window (by this stream's writes or its other streams'): checked before a write, so a
+   * spent user gets nothing more, and after one, so the stream that spent it ends at once. A user
+   * receives at most its quota plus the one write that crossed it.
+   *
+   * @return true when the stream was ended
+   */
+  private boolean quotaSpent() {
+    if (usage == null || usage.bytes < byteQuota || state == SubscriptionState.DONE) {
+      return false;
+    }
+    long now = System.currentTimeMillis();
+    if (usage.roll(now, quotaWindowMillis)) {
+      return false;
+    }
+    int retryAfter = usage.secondsLeft(now, quotaWindowMillis);
+    end(ApiError.QUOTA_EXCEEDED.code(), SubscriptionLedger.quotaSpent(byteQuota, retryAfter), retryAfter);
+    return true;
   }
 
   /**
@@ -296,16 +336,21 @@ public final class Subscription {
   private void replayed(int count) {
     boolean first = replayed == 0;
     replayed += count;
-    meters.replayed(count, first);
+    meters.replayed(count, first, system);
   }
 
   private void send(StreamEvent e) {
+    if (quotaSpent()) {
+      return;
+    }
     // the feed's events carry shared encodings; one read from history is this client's own copy
     wrote(1, sink.write(e, feed.recent(e.seq()) == e));
     nextSeq = e.seq() + 1;
     if (e.isComplete()) {
       sink.end();
       finish("stream completed");
+    } else {
+      quotaSpent();
     }
   }
 
@@ -313,7 +358,10 @@ public final class Subscription {
     events += count;
     bytes += length;
     wroteSinceBeat = true;
-    meters.wrote(count, length);
+    meters.wrote(count, length, system);
+    if (usage != null) {
+      usage.bytes += length;
+    }
   }
 
   /** Writes a heartbeat if nothing else was written since the last sweep. */
@@ -324,13 +372,31 @@ public final class Subscription {
     wroteSinceBeat = false;
   }
 
+  /**
+   * Ends the stream because a limit was reached ({@code max_duration}, {@code quota_exceeded}): an {@code event:
+   * error} the client resumes after with its last id, counted in the meters.
+   *
+   * @param retryAfterSeconds when the client may come back (in the error's data), 0: at once
+   */
+  void end(String code, String message, int retryAfterSeconds) {
+    if (state == SubscriptionState.DONE) {
+      return;
+    }
+    meters.limited(code);
+    fail(code, message, retryAfterSeconds);
+  }
+
   /** Ends the stream with an {@code event: error}; the client resumes with its last id. */
   public void fail(String code, String message) {
+    fail(code, message, 0);
+  }
+
+  private void fail(String code, String message, int retryAfterSeconds) {
     if (state == SubscriptionState.DONE) {
       return;
     }
     if (sink.isOpen()) {
-      wrote(0, sink.error(code, message));
+      wrote(0, sink.error(code, message, retryAfterSeconds));
       sink.end();
     } else if (code.equals(TOKEN_EXPIRED)) {
       // no byte of the stream is out yet: a plain 401, so the client fetches a new token first

@@ -1,9 +1,11 @@
 package io.streamcast.edge.delivery;
 
 import io.streamcast.core.ApiError;
+import io.streamcast.core.StreamcastMeters;
 import io.streamcast.core.SubscriberCounts;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +13,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Every open subscription of this node: the connection count behind the connection limit, the
- * per-user count behind the per-user limit, and the list a drain, a token expiry or a lost quorum
- * closes. It opens subscriptions and hears of their end through a callback, so a subscription
+ * Every open subscription of this node: the connection count behind the connection limit, each
+ * user's open streams and bytes behind the per-user limits ({@link UserUsage}), and the list a drain,
+ * a token expiry, a lost quorum or {@link StreamLimits#maxStreamMillis} closes. It opens subscriptions and hears of their end through a callback, so a subscription
  * never calls into the ledger.
  *
  * <p>Confined to the edge verticle's event loop, like the subscriptions it holds.
@@ -21,12 +23,15 @@ import java.util.function.Consumer;
 public final class SubscriptionLedger {
 
   private final DeliveryMeters meters;
+  private final StreamLimits limits;
+  /** In opening order, which is also the order they reach {@link StreamLimits#maxStreamMillis}. */
   private final Set<Subscription> open = new LinkedHashSet<>();
   /**
-   * Open subscriptions per user, for the per-user limit; only subscriptions with a user (auth on
-   * and a limit set) are counted, and a user leaves the map with their last close.
+   * What each user uses, for the per-user limits; only subscriptions with a user (auth on and a
+   * limit set) are counted. A user leaves the map once it has no stream open and, with a byte
+   * quota, its window has ended (a spent user stays, so its reconnects are refused until then).
    */
-  private final Map<String, Integer> perUser = new HashMap<>();
+  private final Map<String, UserUsage> perUser = new HashMap<>();
   /** One callback for every subscription, not one per subscription. */
   private final Consumer<Subscription> onClosed = this::closed;
 
@@ -38,8 +43,18 @@ public final class SubscriptionLedger {
    * @param counts cluster-wide subscriber counts to keep, or null
    */
   public SubscriptionLedger(DeliveryMeters meters, SubscriberCounts counts) {
+    this(meters, counts, StreamLimits.NONE);
+  }
+
+  /**
+   * @param meters the node's delivery meters, which the subscriptions report to
+   * @param counts cluster-wide subscriber counts to keep, or null
+   * @param limits what ends open streams: their duration, their users' bytes per window
+   */
+  public SubscriptionLedger(DeliveryMeters meters, SubscriberCounts counts, StreamLimits limits) {
     this.meters = meters;
     this.counts = counts;
+    this.limits = limits;
   }
 
   /**
@@ -47,17 +62,19 @@ public final class SubscriptionLedger {
    * {@link Subscription#startLive}, {@link Subscription#startReplay} or {@link Subscription#endDeleted}.
    *
    * @param expiresAtMillis when the client's access token expires; {@link Long#MAX_VALUE}: never
-   * @param user the user counted in the per-user limit, or null
+   * @param user the user counted in the per-user limits, or null
    */
   public Subscription open(StreamFeed feed, Sink sink, long expiresAtMillis, String user) {
-    Subscription s = new Subscription(feed, sink, meters, expiresAtMillis, user, onClosed);
+    UserUsage usage = null;
+    if (user != null) {
+      usage = perUser.computeIfAbsent(user, u -> new UserUsage(u, System.currentTimeMillis()));
+      usage.connections++;
+    }
+    Subscription s = new Subscription(feed, sink, meters, expiresAtMillis, usage, limits, onClosed);
     open.add(s);
     meters.opened(s.stream());
     if (counts != null) {
       counts.opened(s.stream());
-    }
-    if (user != null) {
-      perUser.merge(user, 1, Integer::sum);
     }
     return s;
   }
@@ -70,8 +87,10 @@ public final class SubscriptionLedger {
     if (counts != null) {
       counts.closed(s.stream());
     }
-    if (s.user() != null) {
-      perUser.computeIfPresent(s.user(), (u, n) -> n > 1 ? n - 1 : null);
+    UserUsage usage = s.usage();
+    if (usage != null && --usage.connections == 0 && (limits.bytesPerWindow() == 0 || usage.bytes == 0)) {
+      // nothing of it is left to remember; a user with bytes in its window stays until the window ends
+      perUser.remove(usage.user);
     }
   }
 
@@ -82,7 +101,67 @@ public final class SubscriptionLedger {
 
   /** @return open subscriptions counted under {@code user} on this node */
   public int connectionsOf(String user) {
-    return perUser.getOrDefault(user, 0);
+    UserUsage usage = perUser.get(user);
+    return usage == null ? 0 : usage.connections;
+  }
+
+  /** @return the message of a {@code quota_exceeded}, in-stream or a {@code 429} */
+  public static String quotaSpent(long quota, int retryAfterSeconds) {
+    return "this user received its " + quota + " bytes of the current minute on this node"
+        + " (--max-bytes-per-minute-per-user " + quota + "); retry in " + retryAfterSeconds + " s";
+  }
+
+  /**
+   * @return whole seconds until {@code user} may receive bytes again on this node (a {@code Retry-After}),
+   *     or 0 when its quota of the current window is not spent (or there is no quota)
+   */
+  public int quotaRetryAfterSeconds(String user, long nowMillis) {
+    UserUsage usage = user == null || limits.bytesPerWindow() == 0 ? null : perUser.get(user);
+    if (usage == null || usage.roll(nowMillis, limits.windowMillis()) || usage.bytes < limits.bytesPerWindow()) {
+      return 0;
+    }
+    return usage.secondsLeft(nowMillis, limits.windowMillis());
+  }
+
+  /**
+   * The once-a-second upkeep of the stream limits: ends the streams open for {@link
+   * StreamLimits#maxStreamMillis} with {@code event: error} {@code max_duration}, starts new byte windows
+   * for users whose window ended, and forgets users with nothing left to remember.
+   *
+   * @return how many streams were ended
+   */
+  public int sweep(long nowMillis) {
+    if (limits.bytesPerWindow() > 0) {
+      for (Iterator<UserUsage> it = perUser.values().iterator(); it.hasNext(); ) {
+        UserUsage usage = it.next();
+        if (usage.roll(nowMillis, limits.windowMillis()) && usage.connections == 0) {
+          it.remove();
+        }
+      }
+    }
+    if (limits.maxStreamMillis() == 0) {
+      return 0;
+    }
+    // the set is in opening order: the due ones are a prefix, and the walk stops at the first that is not
+    List<Subscription> due = null;
+    for (Subscription s : open) {
+      if (nowMillis - s.startedMillis() < limits.maxStreamMillis()) {
+        break;
+      }
+      if (due == null) {
+        due = new ArrayList<>();
+      }
+      due.add(s);
+    }
+    if (due == null) {
+      return 0;
+    }
+    long seconds = limits.maxStreamMillis() / 1000;
+    for (Subscription s : due) {
+      s.end(StreamcastMeters.MAX_DURATION, "the stream was open for the longest this node allows ("
+          + "--max-stream-seconds " + seconds + "); reconnect with the last id to continue", 0);
+    }
+    return due.size();
   }
 
   /**

@@ -90,8 +90,8 @@ public final class HttpSink implements Sink {
   }
 
   @Override
-  public int error(String code, String message) {
-    return control(format.error(code, message));
+  public int error(String code, String message, int retryAfterSeconds) {
+    return control(format.error(code, message, retryAfterSeconds));
   }
 
   /** A control event (gap, error): not an event of the stream. */

@@ -85,9 +85,13 @@ public enum WireFormat {
   /** @return the keep-alive written to idle connections */
   abstract Buffer heartbeat();
 
-  /** @return an {@code error} event with the contract's JSON */
-  Buffer error(String code, String message) {
-    return control(null, EventType.ERROR, new JsonObject().put("error", code).put("message", message));
+  /** @return an {@code error} event with the contract's JSON, and {@code retryAfter} when positive */
+  Buffer error(String code, String message, int retryAfterSeconds) {
+    JsonObject data = new JsonObject().put("error", code).put("message", message);
+    if (retryAfterSeconds > 0) {
+      data.put("retryAfter", retryAfterSeconds);
+    }
+    return control(null, EventType.ERROR, data);
   }
 
   /** Picks NDJSON only when asked for by {@code Accept}; SSE otherwise (EventSource, curl). */

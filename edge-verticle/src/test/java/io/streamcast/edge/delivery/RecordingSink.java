@@ -71,7 +71,7 @@ final class RecordingSink implements Sink {
   }
 
   @Override
-  public int error(String code, String message) {
+  public int error(String code, String message, int retryAfterSeconds) {
     record.add("error " + code);
     return 1;
   }

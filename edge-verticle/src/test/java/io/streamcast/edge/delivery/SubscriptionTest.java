@@ -374,6 +374,63 @@ class SubscriptionTest {
   }
 
   @Test
+  void streamsOpenForTheLongestAllowedEndWithMaxDurationAndNoneBefore(VertxTestContext test) {
+    StreamcastMeters meters = StreamcastMeters.detached();
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(1_000, 0, 60_000));
+    RecordingSink second = new RecordingSink();
+    Subscription[] later = new Subscription[1];
+    verify(test, openFeed()
+        .compose(v -> step(() -> {
+          sub.startLive();
+          later[0] = ledger.open(feed, second, Long.MAX_VALUE, null);
+          later[0].startLive();
+          assertEquals(0, ledger.sweep(sub.startedMillis() + 999));
+          assertEquals(2, ledger.sweep(later[0].startedMillis() + 1_000));
+        }))
+        .compose(v -> step(this::publish)), () -> {
+          assertEquals(lines("open", "error max_duration", "end"), sink.record);
+          assertEquals(lines("open", "error max_duration", "end"), second.record);
+          assertEquals(0, ledger.connections());
+          assertEquals(2, meters.streamsLimitedTotal(StreamcastMeters.MAX_DURATION));
+        });
+  }
+
+  @Test
+  void aUserPastItsBytesIsEndedEverywhereAndRefusedUntilTheWindowEnds(VertxTestContext test) {
+    StreamcastMeters meters = StreamcastMeters.detached();
+    // each event's data is 2 bytes ("d0"): alice's two streams spend 4 bytes an event, her quota is 5
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(0, 5, 60_000));
+    RecordingSink alicesFirst = new RecordingSink();
+    RecordingSink alicesSecond = new RecordingSink();
+    RecordingSink bobs = new RecordingSink();
+    long[] now = new long[1];
+    verify(test, openFeed()
+        .compose(v -> step(() -> {
+          ledger.open(feed, alicesFirst, Long.MAX_VALUE, "alice").startLive();
+          ledger.open(feed, alicesSecond, Long.MAX_VALUE, "alice").startLive();
+          ledger.open(feed, bobs, Long.MAX_VALUE, "bob").startLive();
+          now[0] = System.currentTimeMillis();
+        }))
+        .compose(v -> step(this::publish))
+        .compose(v -> step(this::publish)), () -> {
+          // the write that crossed the quota went out, then that stream ended; her other stream got nothing more
+          // (which of the two crossed it depends on the fan-out's order)
+          assertEquals(java.util.Set.of(lines("open", 0, 1, "error quota_exceeded", "end"),
+              lines("open", 0, "error quota_exceeded", "end")), java.util.Set.of(alicesFirst.record, alicesSecond.record));
+          // bob has 4 of his 5 bytes: untouched
+          assertEquals(lines("open", 0, 1), bobs.record);
+          int retryAfter = ledger.quotaRetryAfterSeconds("alice", now[0]);
+          assertTrue(retryAfter >= 59 && retryAfter <= 60, "Retry-After " + retryAfter);
+          assertEquals(0, ledger.quotaRetryAfterSeconds("bob", now[0]));
+          assertEquals(2, meters.streamsLimitedTotal("quota_exceeded"));
+          // the window ends: alice may receive again, and with no stream open she is forgotten at the sweep
+          assertEquals(0, ledger.quotaRetryAfterSeconds("alice", now[0] + 60_000));
+          ledger.sweep(now[0] + 120_000);
+          assertEquals(0, ledger.connectionsOf("alice"));
+        });
+  }
+
+  @Test
   void aClientThatLeftGetsNothingMore(VertxTestContext test) {
     verify(test, openFeed()
         .compose(v -> step(() -> sub.startLive()))
