@@ -144,7 +144,7 @@ public record NodeConfig(Set<String> roles, ClusterSettings cluster, EdgeConfig 
         integer(v, NodeFlag.HEARTBEAT_SECONDS), integer(v, NodeFlag.MAX_CONNECTIONS), EdgeConfig.DEFAULT_REPLAY_BATCH,
         auth, notNegative(v, NodeFlag.MAX_CONNECTIONS_PER_USER), corsOrigins(v), tls(v),
         notNegative(v, NodeFlag.MAX_STREAM_SECONDS), notNegativeLong(v, NodeFlag.MAX_BYTES_PER_MINUTE_PER_USER),
-        EdgeConfig.QUOTA_WINDOW_MILLIS);
+        EdgeConfig.QUOTA_WINDOW_MILLIS, notNegative(v, NodeFlag.SLOW_CONSUMER_TIMEOUT_SECONDS));
     ProducerConfig producer = new ProducerConfig(v.get(NodeFlag.BIND_HOST), port(v, NodeFlag.PUBLISH_PORT, true),
         integer(v, NodeFlag.MAX_DATA_BYTES), auth,
         notNegative(v, NodeFlag.MAX_PUBLISHES_PER_SECOND_PER_USER));

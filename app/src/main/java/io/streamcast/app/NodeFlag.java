@@ -54,6 +54,8 @@ enum NodeFlag {
       + "over (0: no limit; per node; needs auth)"),
   MAX_STREAM_SECONDS("0", "seconds one streaming connection may stay open; then it ends with event: error "
       + "max_duration and the client resumes with its last id, losing nothing (0: no limit)"),
+  SLOW_CONSUMER_TIMEOUT_SECONDS("60", "seconds a subscriber's connection may take no bytes while full before it is "
+      + "dropped as a slow consumer; the client resumes with its last id (0: never; nginx's send_timeout is 60 s)"),
   CORS_ORIGINS("", "comma list of origins (https://app.example.com) whose pages may subscribe cross-origin, "
       + "with credentials (the streamcast_token cookie); * for any origin, without credentials (default: CORS off)"),
   TLS_CERT(null, "PEM certificate chain: the edge port serves HTTPS with HTTP/2 and HTTP/1.1 (with --tls-key); "

@@ -26,10 +26,12 @@ import java.util.List;
  *     limit. Only enforced with auth on
  * @param quotaWindowMillis the quota's window: {@link #QUOTA_WINDOW_MILLIS} for every node; no flag sets it,
  *     tests shorten it with {@link #withQuotaWindowMillis}
+ * @param slowConsumerTimeoutSeconds how long a connection may take no bytes while full before it is dropped as
+ *     a slow consumer (the client resumes with its last id); 0 for never
  */
 public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, int maxConnections, int replayBatch,
     AuthSettings auth, int maxConnectionsPerUser, List<String> corsOrigins, TlsFiles tls, int maxStreamSeconds,
-    long maxBytesPerMinutePerUser, long quotaWindowMillis) {
+    long maxBytesPerMinutePerUser, long quotaWindowMillis, int slowConsumerTimeoutSeconds) {
 
   /** Events read from history per call while catching up; no node flag sets it. */
   public static final int DEFAULT_REPLAY_BATCH = 500;
@@ -62,6 +64,10 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
       throw new IllegalArgumentException("max-bytes-per-minute-per-user must be 0 (no limit) or more, got "
           + maxBytesPerMinutePerUser);
     }
+    if (slowConsumerTimeoutSeconds < 0) {
+      throw new IllegalArgumentException("slow-consumer-timeout-seconds must be 0 (never) or more, got "
+          + slowConsumerTimeoutSeconds);
+    }
     if (quotaWindowMillis < 1) {
       throw new IllegalArgumentException("the quota window must be 1 ms or more, got " + quotaWindowMillis);
     }
@@ -73,13 +79,15 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
   /** @return a copy with CORS for {@code origins} (see {@link EdgeCors#origins}) */
   public EdgeConfig withCorsOrigins(List<String> origins) {
     return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, origins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis);
+        maxConnectionsPerUser, origins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis,
+        slowConsumerTimeoutSeconds);
   }
 
   /** @return a copy serving HTTPS with {@code files} (null: plain HTTP) */
   public EdgeConfig withTls(TlsFiles files) {
     return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, corsOrigins, files, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis);
+        maxConnectionsPerUser, corsOrigins, files, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis,
+        slowConsumerTimeoutSeconds);
   }
 
   /**
@@ -88,13 +96,14 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
    */
   public EdgeConfig withQuotaWindowMillis(long millis) {
     return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, corsOrigins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, millis);
+        maxConnectionsPerUser, corsOrigins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, millis,
+        slowConsumerTimeoutSeconds);
   }
 
   /** @return the limits that end open streams; the byte quota only counts with auth on (its user is a token's sub) */
   public StreamLimits streamLimits() {
     return new StreamLimits(maxStreamSeconds * 1000L, auth.enabled() ? maxBytesPerMinutePerUser : 0,
-        quotaWindowMillis);
+        quotaWindowMillis, slowConsumerTimeoutSeconds * 1000L);
   }
 
   /**

@@ -59,6 +59,12 @@ public interface Sink {
   /** Ends an opened stream. */
   void end();
 
+  /**
+   * Drops the connection without a goodbye: for a client that takes no bytes, so nothing written
+   * now would reach it (HTTP/1.1: the connection closes; HTTP/2: this stream is reset).
+   */
+  void abort();
+
   /** Answers with an error status instead of a stream (only before {@link #open}). */
   void refuse(ApiError error, String message, int retryAfterSeconds);
 }

@@ -63,6 +63,8 @@ public final class Subscription {
   private long replayed;
   private long bytes;
   private String closeReason = "client closed";
+  /** When it last began to wait for the connection to take its bytes ({@link SubscriptionState#DRAINING}). */
+  private long drainingSinceMillis;
 
   Subscription(StreamFeed feed, Sink sink, DeliveryMeters meters, long expiresAtMillis, UserUsage usage,
       StreamLimits limits, Consumer<Subscription> onClosed) {
@@ -178,6 +180,7 @@ public final class Subscription {
   /** Waits for the connection to write out what it holds, then catches up (state first: the wait may end at once). */
   private void drainThenCatchUp() {
     state = SubscriptionState.DRAINING;
+    drainingSinceMillis = System.currentTimeMillis();
     sink.whenDrained(this::catchUp);
   }
 
@@ -432,6 +435,24 @@ public final class Subscription {
     feed.detach(this);
     meters.closed(feed.stream(), System.currentTimeMillis() - startedMillis, events, replayed, bytes, closeReason);
     onClosed.accept(this);
+  }
+
+  /**
+   * @return whether, at {@code nowMillis}, it has waited at least {@code limitMillis} for a full connection
+   *     to take its bytes
+   */
+  boolean stalledAt(long nowMillis, long limitMillis) {
+    return state == SubscriptionState.DRAINING && nowMillis - drainingSinceMillis >= limitMillis;
+  }
+
+  /** Drops the connection (nothing can reach a client that takes no bytes); the client resumes with its last id. */
+  void drop(String reason) {
+    if (state == SubscriptionState.DONE) {
+      return;
+    }
+    // finished first: the reset's own close and exception callbacks must not name another reason
+    finish(reason);
+    sink.abort();
   }
 
   /** @return whether the client's access token has expired at {@code nowMillis} */

@@ -126,11 +126,16 @@ public final class SubscriptionLedger {
   /**
    * The once-a-second upkeep of the stream limits: ends the streams open for {@link
    * StreamLimits#maxStreamMillis} with {@code event: error} {@code max_duration}, starts new byte windows
-   * for users whose window ended, and forgets users with nothing left to remember.
+   * for users whose window ended, forgets users with nothing left to remember, and drops slow consumers
+   * ({@link StreamLimits#slowConsumerMillis}).
    *
    * @return how many streams were ended
    */
   public int sweep(long nowMillis) {
+    return endOverDuration(nowMillis) + dropSlowConsumers(nowMillis);
+  }
+
+  private int endOverDuration(long nowMillis) {
     if (limits.bytesPerWindow() > 0) {
       for (Iterator<UserUsage> it = perUser.values().iterator(); it.hasNext(); ) {
         UserUsage usage = it.next();
@@ -162,6 +167,35 @@ public final class SubscriptionLedger {
           + "--max-stream-seconds " + seconds + "); reconnect with the last id to continue", 0);
     }
     return due.size();
+  }
+
+  /**
+   * Drops the connections that took no bytes for {@link StreamLimits#slowConsumerMillis} while full: a
+   * client that stopped reading holds its socket buffers and its subscription for as long as the TCP
+   * connection lives otherwise (nginx's {@code send_timeout} does the same for nchan). Nothing can be told
+   * in-band, the connection being full; the client resumes with its last id when it reads again.
+   */
+  private int dropSlowConsumers(long nowMillis) {
+    if (limits.slowConsumerMillis() == 0) {
+      return 0;
+    }
+    List<Subscription> stalled = null;
+    for (Subscription s : open) {
+      if (s.stalledAt(nowMillis, limits.slowConsumerMillis())) {
+        if (stalled == null) {
+          stalled = new ArrayList<>();
+        }
+        stalled.add(s);
+      }
+    }
+    if (stalled == null) {
+      return 0;
+    }
+    for (Subscription s : stalled) {
+      s.drop(DeliveryMeters.SLOW_CONSUMER_REASON + ": took no bytes for " + limits.slowConsumerMillis() / 1000
+          + " s (--slow-consumer-timeout-seconds)");
+    }
+    return stalled.size();
   }
 
   /**

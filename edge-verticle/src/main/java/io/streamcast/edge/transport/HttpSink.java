@@ -132,6 +132,11 @@ public final class HttpSink implements Sink {
   }
 
   @Override
+  public void abort() {
+    response.reset();
+  }
+
+  @Override
   public void refuse(ApiError error, String message, int retryAfterSeconds) {
     error.send(response, message, retryAfterSeconds);
   }

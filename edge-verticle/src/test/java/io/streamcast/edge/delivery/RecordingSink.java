@@ -97,6 +97,11 @@ final class RecordingSink implements Sink {
   }
 
   @Override
+  public void abort() {
+    record.add("abort");
+  }
+
+  @Override
   public void refuse(ApiError error, String message, int retryAfterSeconds) {
     record.add("refuse " + error.status());
   }

@@ -376,7 +376,7 @@ class SubscriptionTest {
   @Test
   void streamsOpenForTheLongestAllowedEndWithMaxDurationAndNoneBefore(VertxTestContext test) {
     StreamcastMeters meters = StreamcastMeters.detached();
-    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(1_000, 0, 60_000));
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(1_000, 0, 60_000, 0));
     RecordingSink second = new RecordingSink();
     Subscription[] later = new Subscription[1];
     verify(test, openFeed()
@@ -396,10 +396,41 @@ class SubscriptionTest {
   }
 
   @Test
+  void aConnectionThatTakesNoBytesForTheTimeoutIsDroppedAsASlowConsumer(VertxTestContext test) {
+    StreamcastMeters meters = StreamcastMeters.detached();
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(0, 0, 60_000, 5_000));
+    RecordingSink reading = new RecordingSink();
+    Subscription[] other = new Subscription[1];
+    long[] fullSince = new long[1];
+    verify(test, openFeed()
+        .compose(v -> step(() -> {
+          sub.startLive();
+          other[0] = ledger.open(feed, reading, Long.MAX_VALUE, null);
+          other[0].startLive();
+          sink.fullAfter(1);
+          fullSince[0] = System.currentTimeMillis();
+          publish();
+        }))
+        .compose(v -> step(() -> {
+          assertEquals(SubscriptionState.DRAINING, sub.state());
+          assertEquals(0, ledger.sweep(fullSince[0] + 4_000), "not before the timeout");
+          assertEquals(1, ledger.sweep(System.currentTimeMillis() + 5_000), "the full one only");
+          publish();
+        })), () -> {
+          assertEquals(lines("open", 0, "abort"), sink.record, "dropped: nothing more is written to it");
+          assertEquals(SubscriptionState.DONE, sub.state());
+          assertTrue(sub.closeReason().startsWith("slow consumer"), sub.closeReason());
+          assertEquals(range(0, 1), reading.sequences(), "the reading subscriber goes on");
+          assertEquals(1, ledger.connections());
+          assertEquals(1.0, meters.slowConsumerDisconnectsTotal());
+        });
+  }
+
+  @Test
   void aUserPastItsBytesIsEndedEverywhereAndRefusedUntilTheWindowEnds(VertxTestContext test) {
     StreamcastMeters meters = StreamcastMeters.detached();
     // each event's data is 2 bytes ("d0"): alice's two streams spend 4 bytes an event, her quota is 5
-    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(0, 5, 60_000));
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", meters), null, new StreamLimits(0, 5, 60_000, 0));
     RecordingSink alicesFirst = new RecordingSink();
     RecordingSink alicesSecond = new RecordingSink();
     RecordingSink bobs = new RecordingSink();
