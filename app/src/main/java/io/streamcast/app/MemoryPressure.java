@@ -84,7 +84,7 @@ public final class MemoryPressure implements AutoCloseable {
    * @param maxBytes the old generation's maximum
    * @param source what the reading was (a collection's name, or the current usage)
    */
-  public record Change(boolean high, double usedAfterGcFraction, long usedBytes, long maxBytes, String source) {
+  record Change(boolean high, double usedAfterGcFraction, long usedBytes, long maxBytes, String source) {
   }
 
   private final MemoryPoolMXBean pool;
@@ -257,14 +257,15 @@ public final class MemoryPressure implements AutoCloseable {
 
   /**
    * @return the last reading: the old generation in use after its last collection, as a fraction of
-   *     its maximum; {@code NaN} before the first old collection
+   *     its maximum; {@code NaN} before the first old collection (a test seam: the node reads only
+   *     {@link #high()})
    */
-  public double usedAfterGcFraction() {
+  double usedAfterGcFraction() {
     return fraction;
   }
 
-  /** @return the fraction at or below which the state turns back */
-  public double lowWatermark() {
+  /** @return the fraction at or below which the state turns back (a test seam, as the reading) */
+  double lowWatermark() {
     return lowMark;
   }
 
@@ -274,11 +275,12 @@ public final class MemoryPressure implements AutoCloseable {
   }
 
   /**
-   * Registers {@code listener} for every change of state (not for every reading).
+   * Registers {@code listener} for every change of state (not for every reading). The node only logs
+   * the changes; this is the seam through which tests watch them.
    *
    * @param listener runs on the JVM's notification thread or this class's thread; must not block
    */
-  public void onChange(Consumer<Change> listener) {
+  void onChange(Consumer<Change> listener) {
     listeners.add(listener);
   }
 

@@ -245,17 +245,12 @@ public final class StreamcastNode {
     });
   }
 
-  /** @return what the last retention sweep of this member found */
-  public RetentionSweep.Report lastSweep() {
-    return lastSweep;
-  }
-
   /** @return the node's history (tests look into it) */
   HazelcastStreamHistory history() {
     return history;
   }
 
-  /** @return whether this node's edge holds a feed of {@code stream} */
+  /** @return whether this node's edge holds a feed of {@code stream} (tests check feeds are let go) */
   boolean hasFeed(String stream) {
     return edge != null && edge.hasFeed(stream);
   }
@@ -345,11 +340,6 @@ public final class StreamcastNode {
     return publisher;
   }
 
-  /** @return whether this JVM's heap is too full to add state (the node's configured high-water mark) */
-  public MemoryPressure memoryPressure() {
-    return memoryPressure;
-  }
-
   /** @return the node's Hazelcast member, for tests that pull it from under the node */
   HazelcastInstance hazelcast() {
     return hazelcast;
@@ -360,18 +350,8 @@ public final class StreamcastNode {
     return jobs;
   }
 
-  /** @return the export job's database access, null when export is off */
-  public ExportJobs exports() {
-    return exports;
-  }
-
-  /** @return cluster-wide subscriber counts */
-  public SubscriberCounts subscriberCounts() {
-    return subscriberCounts;
-  }
-
-  /** @return open streaming connections on this node */
-  public int connections() {
+  /** @return open streaming connections on this node (tests wait on it; operators read the meters) */
+  int connections() {
     return edge == null ? 0 : edge.connections();
   }
 }

@@ -1,41 +1,32 @@
 package io.streamcast.client;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * What a {@link StreamSubscriber} subscribes to and how hard it tries. Immutable; build one with
  * {@link #builder()}, which checks every value.
  */
-public final class SubscriberOptions {
+public final class SubscriberOptions extends ClientOptions {
 
-  private final List<String> nodes;
   private final String stream;
   private final StartPosition startPosition;
-  private final Backoff backoff;
   private final int maxReconnectAttempts;
   private final Duration maxReconnectTime;
-  private final Duration connectTimeout;
   private final Duration idleTimeout;
-  private final Supplier<String> bearerToken;
   private final boolean retryClientErrors;
   private final int maxEventChars;
 
   private SubscriberOptions(Builder builder) {
-    this.nodes = NodeRing.validate(builder.nodes);
+    super(builder);
     this.stream = NodeRing.validateStream(builder.stream);
     this.startPosition = Objects.requireNonNull(builder.startPosition, "startPosition");
-    this.backoff = Objects.requireNonNull(builder.backoff, "backoff");
     if (builder.maxReconnectAttempts < 0) {
       throw new IllegalArgumentException("maxReconnectAttempts must not be negative: " + builder.maxReconnectAttempts);
     }
     this.maxReconnectAttempts = builder.maxReconnectAttempts;
     this.maxReconnectTime = requirePositiveOrNull(builder.maxReconnectTime, "maxReconnectTime");
-    this.connectTimeout = requirePositive(builder.connectTimeout, "connectTimeout");
     this.idleTimeout = requirePositive(builder.idleTimeout, "idleTimeout");
-    this.bearerToken = builder.bearerToken;
     this.retryClientErrors = builder.retryClientErrors;
     if (builder.maxEventChars < 1) {
       throw new IllegalArgumentException("maxEventChars must be positive: " + builder.maxEventChars);
@@ -48,11 +39,6 @@ public final class SubscriberOptions {
     return new Builder();
   }
 
-  /** @return the nodes' base URLs (edge port), without trailing slash, in round-robin order */
-  public List<String> nodes() {
-    return nodes;
-  }
-
   /** @return the stream name */
   public String stream() {
     return stream;
@@ -61,11 +47,6 @@ public final class SubscriberOptions {
   /** @return where the first connection starts */
   public StartPosition startPosition() {
     return startPosition;
-  }
-
-  /** @return the delays between reconnections */
-  public Backoff backoff() {
-    return backoff;
   }
 
   /** @return how many reconnections in a row may fail to deliver an event before the subscriber gives up */
@@ -78,19 +59,9 @@ public final class SubscriberOptions {
     return maxReconnectTime;
   }
 
-  /** @return the TCP (and TLS) connect timeout */
-  public Duration connectTimeout() {
-    return connectTimeout;
-  }
-
   /** @return how long a connection may stay silent, heartbeats included, before it is dropped */
   public Duration idleTimeout() {
     return idleTimeout;
-  }
-
-  /** @return where each connection takes its bearer token, or null to send none */
-  public Supplier<String> bearerToken() {
-    return bearerToken;
   }
 
   /** @return whether a 4xx answer other than 408 and 429 is retried instead of ending the subscription */
@@ -103,50 +74,21 @@ public final class SubscriberOptions {
     return maxEventChars;
   }
 
-  private static Duration requirePositive(Duration value, String name) {
-    Objects.requireNonNull(value, name);
-    if (value.isZero() || value.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + value);
-    }
-    return value;
-  }
-
   private static Duration requirePositiveOrNull(Duration value, String name) {
     return value == null ? null : requirePositive(value, name);
   }
 
   /** Collects the options; {@link #build()} validates them. Not thread safe. */
-  public static final class Builder {
-    private List<String> nodes = List.of();
+  public static final class Builder extends ClientOptions.Builder<Builder> {
     private String stream;
     private StartPosition startPosition = StartPosition.latest();
-    private Backoff backoff = Backoff.DEFAULT;
     private int maxReconnectAttempts = 10;
     private Duration maxReconnectTime;
-    private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration idleTimeout = Duration.ofSeconds(45);
-    private Supplier<String> bearerToken;
     private boolean retryClientErrors;
     private int maxEventChars = SseEventParser.DEFAULT_MAX_EVENT_CHARS;
 
     private Builder() {
-    }
-
-    /**
-     * @param urls the nodes' edge base URLs, such as {@code http://127.0.0.1:8080}; required, tried in order
-     * @return this builder
-     */
-    public Builder nodes(List<String> urls) {
-      this.nodes = List.copyOf(urls);
-      return this;
-    }
-
-    /**
-     * @param urls the nodes' edge base URLs, such as {@code http://127.0.0.1:8080}; required, tried in order
-     * @return this builder
-     */
-    public Builder nodes(String... urls) {
-      return nodes(List.of(urls));
     }
 
     /**
@@ -164,15 +106,6 @@ public final class SubscriberOptions {
      */
     public Builder startPosition(StartPosition position) {
       this.startPosition = position;
-      return this;
-    }
-
-    /**
-     * @param value delays between reconnections; default {@link Backoff#DEFAULT}; a server {@code retry:} replaces its initial delay
-     * @return this builder
-     */
-    public Builder backoff(Backoff value) {
-      this.backoff = value;
       return this;
     }
 
@@ -197,40 +130,12 @@ public final class SubscriberOptions {
     }
 
     /**
-     * @param timeout TCP connect timeout; default 5 s
-     * @return this builder
-     */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = timeout;
-      return this;
-    }
-
-    /**
      * @param timeout how long a connection may stay silent before it is dropped and the subscriber moves
      *                on; keep it above the server's heartbeat period (15 s by default); default 45 s
      * @return this builder
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * @param token sent as {@code Authorization: Bearer <token>}; null sends none
-     * @return this builder
-     */
-    public Builder bearerToken(String token) {
-      this.bearerToken = token == null ? null : () -> token;
-      return this;
-    }
-
-    /**
-     * @param source asked for a token at each connection, so a refreshed token is used on reconnection; it
-     *               runs on an event loop and must not block; null sends none
-     * @return this builder
-     */
-    public Builder bearerToken(Supplier<String> source) {
-      this.bearerToken = source;
       return this;
     }
 

@@ -195,9 +195,4 @@ public final class QuorumFunction implements SplitBrainProtectionFunction, Heart
   public int expected() {
     return expected;
   }
-
-  /** @return members a side must see */
-  public int quorum() {
-    return quorum;
-  }
 }

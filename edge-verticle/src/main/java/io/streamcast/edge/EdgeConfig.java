@@ -76,20 +76,6 @@ public record EdgeConfig(String bindHost, int httpPort, int heartbeatSeconds, in
     }
   }
 
-  /** @return a copy with CORS for {@code origins} (see {@link EdgeCors#origins}) */
-  public EdgeConfig withCorsOrigins(List<String> origins) {
-    return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, origins, tls, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis,
-        slowConsumerTimeoutSeconds);
-  }
-
-  /** @return a copy serving HTTPS with {@code files} (null: plain HTTP) */
-  public EdgeConfig withTls(TlsFiles files) {
-    return new EdgeConfig(bindHost, httpPort, heartbeatSeconds, maxConnections, replayBatch, auth,
-        maxConnectionsPerUser, corsOrigins, files, maxStreamSeconds, maxBytesPerMinutePerUser, quotaWindowMillis,
-        slowConsumerTimeoutSeconds);
-  }
-
   /**
    * For tests, which cannot wait a minute: a copy whose byte quota counts over {@code millis} instead (the
    * quota is still {@link #maxBytesPerMinutePerUser} bytes per window). No node setting reaches it.

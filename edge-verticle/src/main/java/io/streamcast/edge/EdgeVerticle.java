@@ -56,15 +56,6 @@ public final class EdgeVerticle extends VerticleBase {
    * @param readiness the node's life stage
    * @param extraRoutes adds routes owned by others (metrics, dashboard) before the fallbacks
    * @param meters the node's meters, which the subscriptions report to
-   */
-  public EdgeVerticle(EdgeConfig config, StreamHistory history, BooleanSupplier underPressure, ClusterMembers members,
-      NodeReadiness readiness, Consumer<Router> extraRoutes, StreamcastMeters meters) {
-    this(config, history, underPressure, members, readiness, extraRoutes, meters, null);
-  }
-
-  /**
-   * As the other constructor, also keeping cluster-wide subscriber counts per stream.
-   *
    * @param counts where this edge's subscriptions are counted (jobs cancel on it when nobody
    *     listens; info shows it as {@code subscribers}); null to count nothing
    */

@@ -73,8 +73,11 @@ final class UserRateLimiter {
     return retryAfter[0];
   }
 
-  /** @return users with a bucket right now (full buckets count until the next sweep) */
-  public int trackedUsers() {
+  /**
+   * @return users with a bucket right now (full buckets count until the next sweep); a test seam, to
+   *     see that the sweep forgets idle users
+   */
+  int trackedUsers() {
     return buckets.size();
   }
 

@@ -36,11 +36,6 @@ public record RetentionPolicy(int capacity, long maxBytes, int ttlSeconds, int i
     require(budgetBytes >= 0, "--history-budget-bytes must be 0 (no bound) or more, got " + budgetBytes);
   }
 
-  /** @return the defaults of the node flags */
-  public static RetentionPolicy defaults() {
-    return new RetentionPolicy(10_000, 8L << 20, 3600, 600, 300, 900, 3600, 0);
-  }
-
   /** @return events a stream keeps ({@code _cluster.*} streams keep fewer) */
   public int capacityOf(String stream) {
     return isSystem(stream) ? Math.min(capacity, SYSTEM_STREAM_CAPACITY) : capacity;

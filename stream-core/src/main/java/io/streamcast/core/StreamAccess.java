@@ -56,11 +56,6 @@ public final class StreamAccess {
       this.verb = verb;
       this.noun = noun;
     }
-
-    /** @return the claim listing the stream patterns this action is allowed on */
-    public String claim() {
-      return claim;
-    }
   }
 
   /** Query parameter carrying a token, for clients (EventSource) that cannot set headers. */

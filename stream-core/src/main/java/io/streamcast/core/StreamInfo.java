@@ -12,11 +12,6 @@ public final class StreamInfo {
   private final StreamHistory history;
   private final SubscriberCounts counts;
 
-  /** @param history stream histories */
-  public StreamInfo(StreamHistory history) {
-    this(history, null);
-  }
-
   /**
    * @param history stream histories
    * @param counts subscribers per stream across the cluster, shown as {@code subscribers}; null to leave it out

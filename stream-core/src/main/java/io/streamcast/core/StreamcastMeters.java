@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -172,11 +171,6 @@ public final class StreamcastMeters {
         .description("The part of streamcast_replayed_events_total on system streams").register(registry);
   }
 
-  /** @return meters kept in a private in-memory registry: for code that runs without a node's registry */
-  public static StreamcastMeters detached() {
-    return new StreamcastMeters(new SimpleMeterRegistry(), false);
-  }
-
   private Timer latency(String name, String description) {
     return Timer.builder(name).description(description)
         .serviceLevelObjectives(LATENCY_BUCKETS)
@@ -192,11 +186,6 @@ public final class StreamcastMeters {
   /** @return the registry these meters live in */
   public MeterRegistry registry() {
     return registry;
-  }
-
-  /** @return whether per-stream meters are kept */
-  public boolean streamLabels() {
-    return streamLabels;
   }
 
   // ---- producer side

@@ -81,11 +81,6 @@ public final class SubscriberCounts {
     dirty.clear();
   }
 
-  /** @return subscribers of {@code stream} on this node now */
-  public int local(String stream) {
-    return local.getOrDefault(stream, 0);
-  }
-
   /**
    * @return subscribers of {@code stream} on every current member, as last flushed (up to about a
    *     second old)

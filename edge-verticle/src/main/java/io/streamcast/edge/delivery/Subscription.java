@@ -96,8 +96,8 @@ public final class Subscription {
     return startedMillis;
   }
 
-  /** @return where it stands */
-  public SubscriptionState state() {
+  /** @return where it stands (a test seam: the subscription's own code reads its field) */
+  SubscriptionState state() {
     return state;
   }
 
@@ -460,8 +460,11 @@ public final class Subscription {
     return expiresAtMillis <= nowMillis;
   }
 
-  /** @return why it ended (for the close log), meaningful once {@link SubscriptionState#DONE} */
-  public String closeReason() {
+  /**
+   * @return why it ended (the close log's reason), meaningful once {@link SubscriptionState#DONE}; a
+   *     test seam: the node reads the reason only from the log line
+   */
+  String closeReason() {
     return closeReason;
   }
 }

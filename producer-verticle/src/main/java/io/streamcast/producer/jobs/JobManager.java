@@ -91,11 +91,6 @@ public final class JobManager extends VerticleBase {
     return this;
   }
 
-  /** @return the kinds this node runs, by name */
-  public Map<String, JobKind> kinds() {
-    return Map.copyOf(kinds);
-  }
-
   /** @return the event-bus address cancelling jobs that run on node {@code nodeName} */
   public static String nodeAddress(String nodeName) {
     return NODE_ADDRESS_PREFIX + nodeName;
@@ -126,11 +121,6 @@ public final class JobManager extends VerticleBase {
       all.add(cancel(id, "job_interrupted", "the node running the job is shutting down; start the job again"));
     }
     return Future.join(all);
-  }
-
-  /** @return jobs running on this node now */
-  public int runningJobs() {
-    return running.size();
   }
 
   private void onStart(Message<JsonObject> message) {

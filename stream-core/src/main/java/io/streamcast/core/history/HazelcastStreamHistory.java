@@ -66,11 +66,6 @@ public final class HazelcastStreamHistory implements StreamHistory {
     this.noQuorum = noQuorum;
   }
 
-  /** @return the retention policy this history applies */
-  public RetentionPolicy policy() {
-    return policy;
-  }
-
   @Override
   public Future<AppendResult> append(String stream, String type, byte[] data, String idempotencyKey,
       boolean mayCreate) {

@@ -122,15 +122,6 @@ public final class StreamLog implements IdentifiedDataSerializable {
     first = 0;
   }
 
-  /** @return the sequence published with {@code key}, or -1 */
-  long seqOfKey(String key) {
-    if (keys == null) {
-      return -1;
-    }
-    long[] v = keys.get(key);
-    return v == null ? -1 : v[0];
-  }
-
   /**
    * @return the sequence published with {@code key} at or after {@code oldestMillis} (within the
    *     window), or -1; a read-only check, so a refused append changes nothing

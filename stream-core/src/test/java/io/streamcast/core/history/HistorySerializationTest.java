@@ -98,9 +98,9 @@ class HistorySerializationTest {
     assertSameLog(log, copy);
     assertEquals(5, copy.headSeq());
     assertEquals(List.of("event-5", "event-6", "event-7", "event-8", "event-9", "event-10"), heldData(copy));
-    assertEquals(8, copy.seqOfKey("key-8"));
-    assertEquals(9, copy.seqOfKey("key-9"));
-    assertEquals(10, copy.seqOfKey("key-10"));
+    assertEquals(8, copy.seqOfKey("key-8", Long.MIN_VALUE));
+    assertEquals(9, copy.seqOfKey("key-9", Long.MIN_VALUE));
+    assertEquals(10, copy.seqOfKey("key-10", Long.MIN_VALUE));
     assertEquals(T0 + 5000, copy.lastSubscriberMillis);
   }
 
@@ -111,8 +111,8 @@ class HistorySerializationTest {
     // key-8 was recorded at T0+800, key-9 at T0+900
     copy.forgetKeysBefore(T0 + 801);
 
-    assertEquals(-1, copy.seqOfKey("key-8"));
-    assertEquals(9, copy.seqOfKey("key-9"));
+    assertEquals(-1, copy.seqOfKey("key-8", Long.MIN_VALUE));
+    assertEquals(9, copy.seqOfKey("key-9", Long.MIN_VALUE));
     assertEquals(2, copy.keyCount());
   }
 

@@ -17,7 +17,6 @@ final class ClientProbe {
   private long lastEventNanos;
   private long dropNanos = -1;
   private int connections;
-  private int reconnects;
   private final long[] delivered = new long[Ledger.SCENARIOS];
   private final long[] duplicated = new long[Ledger.SCENARIOS];
   private final long[] outOfOrder = new long[Ledger.SCENARIOS];
@@ -43,7 +42,6 @@ final class ClientProbe {
 
   /** The connection ended (any reason) and a reconnection is scheduled. */
   synchronized void onDrop() {
-    reconnects++;
     if (dropNanos < 0) {
       dropNanos = System.nanoTime();
     }
@@ -134,10 +132,6 @@ final class ClientProbe {
 
   synchronized int connections() {
     return connections;
-  }
-
-  synchronized int reconnects() {
-    return reconnects;
   }
 
   static long seqOf(String id) {

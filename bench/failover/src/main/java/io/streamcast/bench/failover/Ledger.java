@@ -64,10 +64,6 @@ final class Ledger {
     return failed.get(n) != 0;
   }
 
-  long sentNanos(int n) {
-    return sentNanos.get(n);
-  }
-
   int scenarioOf(int n) {
     return n < capacity ? scenario.get(n) : 0;
   }

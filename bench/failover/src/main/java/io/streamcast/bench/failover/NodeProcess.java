@@ -37,11 +37,6 @@ final class NodeProcess {
   private final Path pidFile;
   private Process process;
 
-  NodeProcess(int index, String java, List<String> jvmArgs, String jar, String clusterName, int basePort,
-      String members, Path logDir, Path pidFile) {
-    this(index, java, jvmArgs, jar, clusterName, "127.0.0.1", basePort, members, logDir, pidFile);
-  }
-
   /**
    * @param clusterHost the loopback address Hazelcast and the event bus bind (another 127.x address
    *     lets the drill cut this node off by routing, while its HTTP ports stay on 127.0.0.1)
@@ -76,10 +71,6 @@ final class NodeProcess {
 
   String publishUrl() {
     return "http://127.0.0.1:" + publishPort;
-  }
-
-  Path log() {
-    return log;
   }
 
   /** Starts the process (it joins the cluster in the background; see {@link #awaitReady}). */
