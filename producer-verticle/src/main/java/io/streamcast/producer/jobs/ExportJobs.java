@@ -84,11 +84,6 @@ public final class ExportJobs {
     return out;
   }
 
-  /** Closes the pool (its connections). */
-  public Future<Void> close() {
-    return pool.close();
-  }
-
   /** @return the highest {@code $n} of {@code sql}: the parameters it takes */
   static int placeholders(String sql) {
     int needed = 0;
