@@ -52,7 +52,7 @@ public final class ExportJobs {
    * @param url a PostgreSQL URL, {@code postgresql://user:password@host:port/db}
    * @param queries named queries, name to SQL with {@code $1, $2 ..} placeholders
    * @param poolSize connections at most (also the most exports one node runs at once)
-   * @return the export kind's backing: a connection pool (closed with {@link #close()})
+   * @return the export kind's backing: a connection pool, which closes with {@code vertx}
    */
   public static ExportJobs create(Vertx vertx, String url, Map<String, String> queries, int poolSize) {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize))
