@@ -39,10 +39,12 @@ public final class SubscriptionLedger {
   private final SubscriberCounts counts;
 
   /**
+   * A ledger whose streams no limit ends: a test seam (the edge always passes its limits).
+   *
    * @param meters the node's delivery meters, which the subscriptions report to
    * @param counts cluster-wide subscriber counts to keep, or null
    */
-  public SubscriptionLedger(DeliveryMeters meters, SubscriberCounts counts) {
+  SubscriptionLedger(DeliveryMeters meters, SubscriberCounts counts) {
     this(meters, counts, StreamLimits.NONE);
   }
 

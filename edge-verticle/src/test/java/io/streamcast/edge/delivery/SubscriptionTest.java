@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamcast.core.EventType;
 import io.streamcast.core.StreamEvent;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamcast.core.StreamcastMeters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -48,12 +47,7 @@ class SubscriptionTest {
   void setUp(Vertx vertx) {
     context = vertx.getOrCreateContext();
     history = new InMemoryHistory(context, "s");
-    ledger = new SubscriptionLedger(meters(), null);
-  }
-
-  /** Delivery meters over a registry of their own, as no node's registry is there. */
-  private static DeliveryMeters meters() {
-    return new DeliveryMeters("node", new StreamcastMeters(new SimpleMeterRegistry(), false));
+    ledger = new SubscriptionLedger(new DeliveryMeters("node", StreamcastMeters.detached()), null);
   }
 
   /** Runs {@code action} on the context, then lets what it started settle. */
@@ -77,7 +71,7 @@ class SubscriptionTest {
   /** Opens the stream's feed (at the end of what history holds now) and a subscription of it. */
   private Future<Void> openFeed() {
     return step(() -> {
-      feed = new StreamFeed("s", history, BATCH, context, meters());
+      feed = new StreamFeed("s", history, BATCH, context, new DeliveryMeters("node", StreamcastMeters.detached()));
       feed.open(true);
     }).compose(v -> step(() -> sub = ledger.open(feed, sink, Long.MAX_VALUE, null)));
   }
