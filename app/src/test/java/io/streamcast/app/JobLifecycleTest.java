@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Jobs without a database (issue 12), auth on: the {@code job_kinds} claim, token batching of the
- * {@code tokens} kind, and a node drain interrupting its jobs (last: it stops a node).
+ * {@code tokens} kind, and a node drain interrupting its jobs of kinds that are not restartable (last:
+ * it stops a node).
  */
 @ExtendWith(VertxExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -105,9 +106,10 @@ class JobLifecycleTest {
   @Test
   @Order(3)
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-  void aDrainingNodeInterruptsItsJobs() {
-    JsonObject job = request("POST", 0, "/jobs/progress",
-        new JsonObject().put("steps", 1000).put("stepMillis", 100), token("progress"), 201);
+  void aDrainingNodeInterruptsItsJobsOfKindsThatAreNotRestartable() {
+    // tokens is not restartable (progress is: JobRestartTest)
+    JsonObject job = request("POST", 0, "/jobs/tokens",
+        new JsonObject().put("prompt", "a long answer").put("tokens", 1000).put("rate", 20), token("tokens"), 201);
     int runs = job.getString("node").equals("node-1") ? 0 : 1;
     int other = 1 - runs;
     SseProbe probe = TestCluster.await(SseProbe.open(vertx, http,
@@ -117,7 +119,7 @@ class JobLifecycleTest {
     SseEvent error = TestCluster.await(probe.awaitType("error", 20_000));
     assertEquals("job_interrupted", new JsonObject(error.data()).getString("error"));
     TestCluster.await(probe.awaitEnd(10_000));
-    JsonObject record = request("GET", other, "/jobs/" + job.getString("job"), null, token("progress"), 200);
+    JsonObject record = request("GET", other, "/jobs/" + job.getString("job"), null, token("tokens"), 200);
     assertEquals("interrupted", record.getString("state"), record.encode());
   }
 
