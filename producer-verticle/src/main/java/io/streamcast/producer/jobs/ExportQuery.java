@@ -87,7 +87,7 @@ public record ExportQuery(String name, String sql, List<Type> types) {
     }
 
     private static String whole(Object value, String text) {
-      if (value instanceof Number n) {
+      if (value instanceof Number) {
         // JSON 3.0 is a whole number; 3.5 is not
         return new BigDecimal(text).toBigIntegerExact().toString();
       }
