@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class JobRestartTest {
 
-  private static final int STEPS = 40;
+  private static final int STEPS = 100;
   private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newHttpClient();
   private TestCluster cluster;
   private Vertx vertx;
