@@ -112,13 +112,16 @@ public final class BuiltInJobs {
             last[0] = last[0].compose(v -> ctx.publish("progress", data, "step-" + s))
                 // a checkpoint that could not be stored only makes a restart repeat more steps
                 .compose(v -> ctx.checkpoint(new JsonObject().put("step", s)).otherwiseEmpty());
-            last[0].onFailure(done::tryFail);
+            last[0].onFailure(e -> {
+              ctx.vertx().cancelTimer(id);
+              done.tryFail(e);
+            });
           }
           if (s == steps) {
             // also where a run restarted after the last step begins: only done is left
             ctx.vertx().cancelTimer(id);
             last[0].compose(v -> ctx.publish("done", new JsonObject().put("steps", steps).encode(), "done"))
-                .<Void>mapEmpty().onComplete(done);
+                .onSuccess(v -> done.tryComplete()).onFailure(done::tryFail);
           }
         });
         ctx.onCancel(reason -> ctx.vertx().cancelTimer(timer));

@@ -44,13 +44,22 @@ public final class JobCheckpoints {
 
   /** Stores a job's entry; it expires after {@code ttlSeconds} (0: never) should nobody remove it. */
   Future<Void> put(JsonObject entry, int ttlSeconds) {
-    return ClusterFutures.on(map.setAsync(entry.getString("job"), entry.encode(), ttlSeconds, TimeUnit.SECONDS)
-        .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
+    try {
+      return ClusterFutures.on(map.setAsync(entry.getString("job"), entry.encode(), ttlSeconds, TimeUnit.SECONDS)
+          .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
+    } catch (RuntimeException e) {
+      // a member that is gone throws at once rather than failing the stage
+      return Future.failedFuture(e);
+    }
   }
 
   /** Forgets a job (it ended). */
   Future<Void> remove(String id) {
-    return ClusterFutures.on(map.removeAsync(id), vertx.getOrCreateContext()).mapEmpty();
+    try {
+      return ClusterFutures.on(map.removeAsync(id), vertx.getOrCreateContext()).mapEmpty();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /**

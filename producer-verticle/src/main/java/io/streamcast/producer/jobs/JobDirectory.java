@@ -35,8 +35,13 @@ public final class JobDirectory {
 
   /** Stores a record; a record of an ended job expires after {@code ttlSeconds} (0: never). */
   Future<Void> put(JsonObject record, int ttlSeconds) {
-    return ClusterFutures.on(map.setAsync(record.getString("job"), record.encode(), ttlSeconds, TimeUnit.SECONDS)
-        .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
+    try {
+      return ClusterFutures.on(map.setAsync(record.getString("job"), record.encode(), ttlSeconds, TimeUnit.SECONDS)
+          .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
+    } catch (RuntimeException e) {
+      // a member that is gone throws at once rather than failing the stage
+      return Future.failedFuture(e);
+    }
   }
 
   /** @return the job's record, null when there is none (never was, or expired) */
