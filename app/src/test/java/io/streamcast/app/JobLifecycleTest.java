@@ -12,9 +12,6 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +32,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class JobLifecycleTest {
 
   private static final String SECRET = "jobs-test-secret-of-a-reasonable-length-0123456789";
-  private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newHttpClient();
   private static TestCluster cluster;
   private static Vertx vertx;
   private static HttpClient http;
@@ -124,22 +120,6 @@ class JobLifecycleTest {
   }
 
   private static JsonObject request(String method, int node, String path, JsonObject body, String token, int status) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edge(node) + path))
-          .timeout(java.time.Duration.ofSeconds(20))
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-              : HttpRequest.BodyPublishers.ofString(body.encode()));
-      if (token != null) {
-        b.header("Authorization", "Bearer " + token);
-      }
-      HttpResponse<String> r = JDK.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-      return new JsonObject(r.body());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return JobsHttp.call(method, cluster.edge(node) + path, body == null ? null : body.encode(), token, status);
   }
 }

@@ -9,9 +9,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +29,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class JobRestartTest {
 
   private static final int STEPS = 100;
-  private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newHttpClient();
   private TestCluster cluster;
   private Vertx vertx;
   private HttpClient http;
@@ -118,19 +114,6 @@ class JobRestartTest {
 
   private static JsonObject request(TestCluster cluster, String method, int node, String path, JsonObject body,
       int status) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edge(node) + path))
-          .timeout(java.time.Duration.ofSeconds(20))
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-              : HttpRequest.BodyPublishers.ofString(body.encode()));
-      HttpResponse<String> r = JDK.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-      return new JsonObject(r.body());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return JobsHttp.call(method, cluster.edge(node) + path, body == null ? null : body.encode(), null, status);
   }
 }

@@ -354,25 +354,7 @@ class JobsTest {
   }
 
   private static JsonObject request(String method, int node, String path, String body, int status) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edge(node) + path))
-          .timeout(java.time.Duration.ofSeconds(20))
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-      if (body != null) {
-        b.header("Content-Type", "application/json");
-      }
-      HttpResponse<String> r = JDK.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-      if (status == 503) {
-        assertTrue(r.headers().firstValue("Retry-After").isPresent());
-      }
-      return new JsonObject(r.body());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return JobsHttp.call(method, cluster.edge(node) + path, body, null, status);
   }
 
   private static <T> T await(io.vertx.core.Future<T> f) {

@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What another node needs to restart a running job of a restartable kind: a Hazelcast map (backed up
@@ -44,13 +43,7 @@ public final class JobCheckpoints {
 
   /** Stores a job's entry; it expires after {@code ttlSeconds} (0: never) should nobody remove it. */
   Future<Void> put(JsonObject entry, int ttlSeconds) {
-    try {
-      return ClusterFutures.on(map.setAsync(entry.getString("job"), entry.encode(), ttlSeconds, TimeUnit.SECONDS)
-          .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
-    } catch (RuntimeException e) {
-      // a member that is gone throws at once rather than failing the stage
-      return Future.failedFuture(e);
-    }
+    return JobDirectory.store(vertx, map, entry, ttlSeconds);
   }
 
   /** Forgets a job (it ended). */
@@ -86,6 +79,10 @@ public final class JobCheckpoints {
 
   /** @return entries whose node is not a member of the cluster now (it left without handing its jobs over) */
   Future<List<JsonObject>> orphans() {
+    if (!hazelcast.getLifecycleService().isRunning()) {
+      // this node's member is gone: it has nobody to adopt from, and nothing to adopt with
+      return Future.succeededFuture(List.of());
+    }
     return vertx.executeBlocking(() -> {
       Set<String> members = new HashSet<>(new ClusterMembers(hazelcast).names());
       List<JsonObject> out = new ArrayList<>();

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -46,6 +47,8 @@ public final class JobManager extends VerticleBase {
   private static final long HANDOVER_TIMEOUT_MILLIS = 10_000;
   /** How often a node looks for restartable jobs left by members that are gone. */
   private static final long ADOPT_EVERY_MILLIS = 10_000;
+  /** How long a node waits for the list of restartable jobs before it looks again. */
+  private static final long ADOPT_LIST_TIMEOUT_MILLIS = 5_000;
   private static final Logger LOG = Logger.getLogger(JobManager.class.getName());
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -62,6 +65,7 @@ public final class JobManager extends VerticleBase {
   private UUID departures;
   private boolean stopping;
   private boolean adopting;
+  private boolean adoptAgain;
   private long lastAdoptMillis;
 
   /** A job running here. */
@@ -371,15 +375,27 @@ public final class JobManager extends VerticleBase {
 
   /** Adopts the restartable jobs of members that left without handing them over, as long as slots last. */
   private void adoptOrphans() {
-    if (stopping || adopting) {
+    if (stopping) {
+      return;
+    }
+    if (adopting) {
+      // a departure during a pass that listed the members before it: look again right after
+      adoptAgain = true;
       return;
     }
     adopting = true;
+    adoptAgain = false;
     lastAdoptMillis = System.currentTimeMillis();
-    checkpoints.orphans().onComplete(ar -> {
+    // a listing that started as a member died may wait for that member's partitions for a long time:
+    // give up on it and look again, rather than hold up every later pass
+    checkpoints.orphans().timeout(ADOPT_LIST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).onComplete(ar -> {
       if (ar.failed()) {
-        adopting = false;
+        LOG.warning("could not look for jobs left by members that are gone (looking again): " + ar.cause());
+        adopted();
         return;
+      }
+      if (!ar.result().isEmpty()) {
+        LOG.info(() -> "jobs left by members that are gone: " + ar.result().size());
       }
       // one at a time, so that the slots counted are the slots left
       Future<Void> chain = Future.succeededFuture();
@@ -394,8 +410,15 @@ public final class JobManager extends VerticleBase {
               .otherwiseEmpty();
         });
       }
-      chain.onComplete(v -> adopting = false);
+      chain.onComplete(v -> adopted());
     });
+  }
+
+  private void adopted() {
+    adopting = false;
+    if (adoptAgain && !stopping) {
+      context.runOnContext(v -> adoptOrphans());
+    }
   }
 
   private void onCancel(Message<JsonObject> message) {
