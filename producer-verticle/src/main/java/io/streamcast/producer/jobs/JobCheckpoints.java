@@ -48,6 +48,10 @@ public final class JobCheckpoints {
 
   /** Forgets a job (it ended). */
   Future<Void> remove(String id) {
+    if (!hazelcast.getLifecycleService().isRunning()) {
+      // the member is going under the job (which failed for that): its entry is what lets another node go on
+      return Future.failedFuture("job " + id + " kept for a restart elsewhere: this node's member is gone");
+    }
     try {
       return ClusterFutures.on(map.removeAsync(id), vertx.getOrCreateContext()).mapEmpty();
     } catch (RuntimeException e) {
