@@ -35,7 +35,7 @@ const all = new Hist();    // every token
 const reasons = {};
 const fail = (why) => { reasons[why] = (reasons[why] || 0) + 1; };
 let posted = 0, started = 0, startErr = 0, ok = 0, received = 0, dup = 0, lost = 0, ooo = 0, ended = 0;
-let sameNode = 0, firstToken = Infinity, lastToken = 0, stop = false;
+let sameNode = 0, firstToken = Infinity, lastToken = 0, stop = false, peakOpen = 0;
 const subs = new Set();
 const startStatus = {};
 
@@ -80,6 +80,7 @@ function watch(job, edge) {
       onEnd: (why) => finish(why),
     });
     subs.add(sub);
+    if (subs.size > peakOpen) peakOpen = subs.size;
   });
 }
 
@@ -119,7 +120,7 @@ async function main() {
   const expected = started * o.tokens;
   console.log(`jobs: ${started}/${o.jobs} started in ${startedIn.toFixed(1)} s (POST answers ${JSON.stringify(startStatus)}), ${ok} ok; ${o.tokens} tokens each at ${o.rate}/s, linger ${o.linger} ms${stop ? '; STOPPED at --max-seconds' : ''}`);
   console.log(`failed jobs by reason: ${JSON.stringify(reasons)}`);
-  console.log(`subscribed on the other node than the job's: ${started - sameNode}/${started}`);
+  console.log(`subscribed on the other node than the job's: ${started - sameNode}/${started}; most jobs open at once (subscribed, not ended): ${peakOpen}`);
   console.log(`tokens received ${received}/${expected} (${expected ? (100 * received / expected).toFixed(3) : 'n/a'}%), duplicated ${dup}, lost ${lost}, out of order ${ooo}`);
   console.log(`token latency, written after the subscription (live): ${live.summary()}`);
   console.log(`token latency, every token (replayed ones included): ${all.summary()}`);
@@ -135,7 +136,7 @@ async function main() {
   figure('tokens_per_s', (received / span).toFixed(0)); figure('span_s', span.toFixed(1));
   figure('server_cpu_s', serverCpu.toFixed(1)); figure('wall_s', wall.toFixed(1));
   figure('cpu_us_per_token', (serverCpu * 1e6 / Math.max(1, received)).toFixed(1));
-  figure('other_node', `${started - sameNode}/${started}`);
+  figure('other_node', `${started - sameNode}/${started}`); figure('peak_open', peakOpen);
   figure('reasons', JSON.stringify(JSON.stringify(reasons)));
   process.exit(ok === o.jobs && dup === 0 && lost === 0 ? 0 : 1);
 }
