@@ -12,7 +12,7 @@ import java.util.Map;
  * @param pgPoolSize connections to it
  * @param exportQueries the queries export may run, by name
  */
-public record JobSettings(JobsConfig limits, int slots, String pgUrl, int pgPoolSize, Map<String, String> exportQueries) {
+public record JobSettings(JobsConfig limits, int slots, String pgUrl, int pgPoolSize, Map<String, io.streamcast.producer.jobs.ExportQuery> exportQueries) {
 
   /** Copies the queries. */
   public JobSettings {

@@ -73,8 +73,9 @@ enum NodeFlag {
   PG_URL(null, "PostgreSQL URL for the export job (postgresql://user:password@host:port/db); export is off without it "
       + "(prefer the environment variable: a flag shows in the process list)"),
   PG_POOL_SIZE("4", "connections to PostgreSQL per node, also the most export jobs one node runs at once"),
-  EXPORT_QUERIES(null, "named queries the export job may run: name=SQL entries separated by ';', with $1, $2.. "
-      + "bound from the request's params (never SQL from a request)"),
+  EXPORT_QUERIES(null, "named queries the export job may run: name(type,..)=SQL entries separated by ';', with $1, "
+      + "$2.. bound from the request's params as the declared types (text, int, bigint, numeric, boolean, date, "
+      + "timestamp, timestamptz, uuid; all text without a declaration); never SQL from a request"),
   CONFIG(null, "a YAML or JSON file with the same keys; flags win over environment, environment over file");
 
   private final String defaultValue;

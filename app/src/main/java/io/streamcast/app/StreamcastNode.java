@@ -12,6 +12,7 @@ import io.streamcast.core.SubscriberCounts;
 import io.streamcast.producer.jobs.BuiltInJobs;
 import io.streamcast.producer.jobs.ExportDownload;
 import io.streamcast.producer.jobs.ExportJobs;
+import io.streamcast.producer.jobs.JobCheckpoints;
 import io.streamcast.producer.jobs.JobDirectory;
 import io.streamcast.producer.jobs.JobManager;
 import io.streamcast.producer.jobs.JobRoutes;
@@ -157,7 +158,8 @@ public final class StreamcastNode {
       chain = chain.compose(v -> vertx.deployVerticle(producer)).map(this::deployed);
       // after the producer, so a drain interrupts the jobs (ending their streams) while it still publishes
       JobSettings js = config.jobs();
-      jobs = new JobManager(config.cluster().nodeName(), publisher, jobDirectory, subscriberCounts, js.limits())
+      jobs = new JobManager(config.cluster().nodeName(), publisher, jobDirectory,
+          new JobCheckpoints(vertx, hazelcast), subscriberCounts, js.limits())
           .register(BuiltInJobs.tokens(js.slots()))
           .register(BuiltInJobs.progress(js.slots()));
       if (exports != null) {

@@ -12,9 +12,6 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,14 +24,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Jobs without a database (issue 12), auth on: the {@code job_kinds} claim, token batching of the
- * {@code tokens} kind, and a node drain interrupting its jobs (last: it stops a node).
+ * {@code tokens} kind, and a node drain interrupting its jobs of kinds that are not restartable (last:
+ * it stops a node).
  */
 @ExtendWith(VertxExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JobLifecycleTest {
 
   private static final String SECRET = "jobs-test-secret-of-a-reasonable-length-0123456789";
-  private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newHttpClient();
   private static TestCluster cluster;
   private static Vertx vertx;
   private static HttpClient http;
@@ -105,9 +102,10 @@ class JobLifecycleTest {
   @Test
   @Order(3)
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-  void aDrainingNodeInterruptsItsJobs() {
-    JsonObject job = request("POST", 0, "/jobs/progress",
-        new JsonObject().put("steps", 1000).put("stepMillis", 100), token("progress"), 201);
+  void aDrainingNodeInterruptsItsJobsOfKindsThatAreNotRestartable() {
+    // tokens is not restartable (progress is: JobRestartTest)
+    JsonObject job = request("POST", 0, "/jobs/tokens",
+        new JsonObject().put("prompt", "a long answer").put("tokens", 1000).put("rate", 20), token("tokens"), 201);
     int runs = job.getString("node").equals("node-1") ? 0 : 1;
     int other = 1 - runs;
     SseProbe probe = TestCluster.await(SseProbe.open(vertx, http,
@@ -117,27 +115,11 @@ class JobLifecycleTest {
     SseEvent error = TestCluster.await(probe.awaitType("error", 20_000));
     assertEquals("job_interrupted", new JsonObject(error.data()).getString("error"));
     TestCluster.await(probe.awaitEnd(10_000));
-    JsonObject record = request("GET", other, "/jobs/" + job.getString("job"), null, token("progress"), 200);
+    JsonObject record = request("GET", other, "/jobs/" + job.getString("job"), null, token("tokens"), 200);
     assertEquals("interrupted", record.getString("state"), record.encode());
   }
 
   private static JsonObject request(String method, int node, String path, JsonObject body, String token, int status) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edge(node) + path))
-          .timeout(java.time.Duration.ofSeconds(20))
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-              : HttpRequest.BodyPublishers.ofString(body.encode()));
-      if (token != null) {
-        b.header("Authorization", "Bearer " + token);
-      }
-      HttpResponse<String> r = JDK.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-      return new JsonObject(r.body());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return JobsHttp.call(method, cluster.edge(node) + path, body == null ? null : body.encode(), token, status);
   }
 }

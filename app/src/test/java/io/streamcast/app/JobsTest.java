@@ -69,9 +69,10 @@ class JobsTest {
     cluster = TestCluster.start(2, Map.of(
         NodeFlag.PG_URL, pg.url(),
         NodeFlag.PG_POOL_SIZE, "2",
-        NodeFlag.EXPORT_QUERIES, "people=SELECT id, name, note FROM people WHERE id > $1 ORDER BY id;"
+        NodeFlag.EXPORT_QUERIES, "people(int)=SELECT id, name, note FROM people WHERE id > $1 ORDER BY id;"
             + "endless=SELECT generate_series(1, 100000000) AS i;"
-            + "big=SELECT id, name, note FROM big WHERE id >= $1::text::int ORDER BY id",
+            + "big(int)=SELECT id, name, note FROM big WHERE id >= $1 ORDER BY id;"
+            + "typed(bigint, date, boolean, uuid, text)=SELECT $1 AS n, $2 AS d, $3 AS b, $4 AS u, $5 AS t",
         NodeFlag.JOB_IDLE_CANCEL_SECONDS, "3"));
   }
 
@@ -288,6 +289,37 @@ class JobsTest {
     assertEquals("not_found", get(0, "/exports/nope.csv", 404).getString("error"));
     assertEquals("bad_parameter", get(0, "/exports/big.csv", 400).getString("error"));
     assertEquals("bad_parameter", get(0, "/exports/big.csv?param=1&fetch=0", 400).getString("error"));
+    // a value not of the declared type: 400 before any byte (not a 500, nor a reset mid-file)
+    JsonObject notANumber = get(0, "/exports/big.csv?param=x", 400);
+    assertEquals("bad_parameter", notANumber.getString("error"));
+    assertTrue(notANumber.getString("message").contains("$1"), notANumber.encode());
+    assertEquals("bad_parameter", get(1, "/exports/big.csv?param=99999999999", 400).getString("error"));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void exportParametersAreBoundAsTheirDeclaredTypes() throws Exception {
+    String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    HttpResponse<String> csv = JDK.send(HttpRequest.newBuilder(URI.create(cluster.edge(0)
+        + "/exports/typed.csv?param=9000000000&param=2026-12-03&param=true&param=" + uuid + "&param=x%2Cy")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, csv.statusCode(), csv.body());
+    assertEquals("n,d,b,u,t\r\n9000000000,2026-12-03,true," + uuid + ",\"x,y\"\r\n", csv.body());
+    // the job checks its JSON params the same way, before it starts: 400, no job
+    JsonObject bad = post(1, "export", new JsonObject().put("query", "typed")
+        .put("params", List.of(1, "2026-13-45", true, uuid, "t")), 400);
+    assertEquals("bad_parameter", bad.getString("error"));
+    assertTrue(bad.getString("message").contains("$2"), bad.encode());
+    assertEquals("bad_parameter", post(0, "export", new JsonObject().put("query", "people")
+        .put("params", List.of(1.5)), 400).getString("error"));
+    assertEquals("bad_parameter", post(0, "export", new JsonObject().put("query", "typed")
+        .put("params", List.of(1, "2026-12-03", "yes", uuid, "t")), 400).getString("error"));
+    JsonObject job = post(0, "export", new JsonObject().put("query", "typed")
+        .put("params", List.of(7, "2026-12-03", false, uuid, "é")), 201);
+    SseProbe probe = TestCluster.await(SseProbe.open(vertx, http, cluster.edge(1) + job.getString("url")));
+    TestCluster.await(probe.awaitType("complete", 20_000));
+    String rows = probe.events.stream().filter(e -> e.type().equals("rows")).findFirst().orElseThrow().data();
+    assertEquals("7,2026-12-03,false," + uuid + ",é", rows.strip());
   }
 
   /** Row {@code i} of table big, as the CSV reader reads it back. */
@@ -322,25 +354,7 @@ class JobsTest {
   }
 
   private static JsonObject request(String method, int node, String path, String body, int status) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edge(node) + path))
-          .timeout(java.time.Duration.ofSeconds(20))
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-      if (body != null) {
-        b.header("Content-Type", "application/json");
-      }
-      HttpResponse<String> r = JDK.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-      if (status == 503) {
-        assertTrue(r.headers().firstValue("Retry-After").isPresent());
-      }
-      return new JsonObject(r.body());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return JobsHttp.call(method, cluster.edge(node) + path, body, null, status);
   }
 
   private static <T> T await(io.vertx.core.Future<T> f) {

@@ -14,8 +14,6 @@ import io.vertx.sqlclient.RowStream;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -51,16 +49,18 @@ public final class ExportDownload implements Consumer<Router> {
 
   private void download(RoutingContext ctx) {
     String name = ctx.pathParam("param0");
-    String sql = exports.query(name);
-    if (sql == null) {
+    ExportQuery query = exports.query(name);
+    if (query == null) {
       ctx.fail(new InvalidRequestException(ApiError.NOT_FOUND, "no export '" + name + "'"));
       return;
     }
-    List<String> given = ctx.queryParam("param");
-    int needed = ExportJobs.placeholders(sql);
-    if (given.size() != needed) {
-      ctx.fail(new InvalidRequestException(ApiError.BAD_PARAMETER, "export '" + name + "' takes " + needed
-          + " 'param' query parameters, got " + given.size()));
+    Tuple params;
+    try {
+      // checked before a connection is taken: a bad value is a 400 before any byte, never a reset mid-file
+      params = query.bind(ctx.queryParam("param"));
+    } catch (IllegalArgumentException e) {
+      ctx.fail(new InvalidRequestException(ApiError.BAD_PARAMETER, "export '" + name + "': " + e.getMessage()
+          + " ('param' query parameters, one per $n in order)"));
       return;
     }
     int fetch;
@@ -74,8 +74,8 @@ public final class ExportDownload implements Consumer<Router> {
       ctx.fail(new InvalidRequestException(ApiError.BAD_PARAMETER, "'fetch' must be a whole number 1-10000"));
       return;
     }
-    Tuple params = Tuple.tuple(new ArrayList<>(given));
     int rowsPerRead = fetch;
+    String sql = query.statement();
     access.check(ctx.request(), "export", StreamAccess.Action.START_JOB)
         .compose(grant -> exports.pool().getConnection())
         .onFailure(ctx::fail)

@@ -15,12 +15,9 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The {@code export} job: rows of a named query, read from PostgreSQL through a cursor of the
@@ -35,13 +32,11 @@ public final class ExportJobs {
 
   /** Rows read from the cursor per event. */
   static final int DEFAULT_FETCH = 200;
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\d+)");
-
   private final Pool pool;
-  private final Map<String, String> queries;
+  private final Map<String, ExportQuery> queries;
   private final int poolSize;
 
-  private ExportJobs(Pool pool, Map<String, String> queries, int poolSize) {
+  private ExportJobs(Pool pool, Map<String, ExportQuery> queries, int poolSize) {
     this.pool = pool;
     this.queries = queries;
     this.poolSize = poolSize;
@@ -50,22 +45,23 @@ public final class ExportJobs {
   /**
    * @param vertx the node's Vert.x
    * @param url a PostgreSQL URL, {@code postgresql://user:password@host:port/db}
-   * @param queries named queries, name to SQL with {@code $1, $2 ..} placeholders
+   * @param queries named queries ({@link #parseQueries})
    * @param poolSize connections at most (also the most exports one node runs at once)
    * @return the export kind's backing: a connection pool, which closes with {@code vertx}
    */
-  public static ExportJobs create(Vertx vertx, String url, Map<String, String> queries, int poolSize) {
+  public static ExportJobs create(Vertx vertx, String url, Map<String, ExportQuery> queries, int poolSize) {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize))
         .connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     return new ExportJobs(pool, Map.copyOf(queries), poolSize);
   }
 
   /**
-   * Parses {@code --export-queries}: {@code name=SQL} entries separated by {@code ;} (a cursor runs
-   * one statement, so a {@code ;} never belongs inside one).
+   * Parses {@code --export-queries}: {@code name=SQL} or {@code name(type, ..)=SQL} entries (see {@link
+   * ExportQuery}) separated by {@code ;} (a cursor runs one statement, so a {@code ;} never belongs
+   * inside one).
    */
-  public static Map<String, String> parseQueries(String spec) {
-    Map<String, String> out = new LinkedHashMap<>();
+  public static Map<String, ExportQuery> parseQueries(String spec) {
+    Map<String, ExportQuery> out = new LinkedHashMap<>();
     if (spec == null || spec.isBlank()) {
       return out;
     }
@@ -74,28 +70,19 @@ public final class ExportJobs {
         continue;
       }
       int eq = entry.indexOf('=');
-      String name = eq < 0 ? "" : entry.substring(0, eq).trim();
-      if (eq < 0 || !JobKind.validName(name) || entry.substring(eq + 1).isBlank()) {
-        throw new IllegalArgumentException("--export-queries entries are name=SQL with a name of [a-z0-9-], got '"
-            + entry.trim() + "'");
+      ExportQuery q = eq < 0 || entry.substring(eq + 1).isBlank() ? null
+          : ExportQuery.parse(entry.substring(0, eq), entry.substring(eq + 1).trim());
+      if (q == null || !JobKind.validName(q.name())) {
+        throw new IllegalArgumentException("--export-queries entries are name=SQL or name(type, ..)=SQL with a name"
+            + " of [a-z0-9-], got '" + entry.trim() + "'");
       }
-      out.put(name, entry.substring(eq + 1).trim());
+      out.put(q.name(), q);
     }
     return out;
   }
 
-  /** @return the highest {@code $n} of {@code sql}: the parameters it takes */
-  static int placeholders(String sql) {
-    int needed = 0;
-    Matcher m = PLACEHOLDER.matcher(sql);
-    while (m.find()) {
-      needed = Math.max(needed, Integer.parseInt(m.group(1)));
-    }
-    return needed;
-  }
-
-  /** @return the SQL of the query named {@code name}, null when none */
-  String query(String name) {
+  /** @return the query named {@code name}, null when none */
+  ExportQuery query(String name) {
     return queries.get(name);
   }
 
@@ -106,7 +93,8 @@ public final class ExportJobs {
 
   /**
    * {@code export}: parameters {@code query} (a configured name), {@code params} (a JSON array of
-   * strings, numbers, booleans or nulls, one per {@code $n} of the query) and {@code fetch} (rows per
+   * strings, numbers, booleans or nulls, one per {@code $n} of the query, each of its declared type:
+   * see {@link ExportQuery}) and {@code fetch} (rows per
    * event, 1-10,000, default 200). Writes a {@code header} event (the column names as a CSV line),
    * then {@code rows} events (CSV lines, RFC 4180 quoting, {@code \n} after each row: SSE carries
    * line breaks as {@code \n}), then {@code done} with the row count.
@@ -114,25 +102,14 @@ public final class ExportJobs {
   public JobKind kind() {
     return new JobKind("export", poolSize, p -> {
       String name = p.getString("query");
-      String sql = name == null ? null : queries.get(name);
-      if (sql == null) {
+      ExportQuery query = name == null ? null : queries.get(name);
+      if (query == null) {
         throw new IllegalArgumentException("'query' must name a configured query: " + queries.keySet());
       }
-      JsonArray params = p.getJsonArray("params", new JsonArray());
-      int needed = placeholders(sql);
-      if (params.size() != needed) {
-        throw new IllegalArgumentException("query '" + name + "' takes " + needed + " parameters in 'params', got "
-            + params.size());
-      }
-      List<Object> values = new ArrayList<>();
-      for (Object v : params) {
-        if (v != null && !(v instanceof String) && !(v instanceof Number) && !(v instanceof Boolean)) {
-          throw new IllegalArgumentException("'params' holds strings, numbers, booleans or nulls only");
-        }
-        values.add(v);
-      }
+      // checked here, before any database work: a bad value is the request's 400, not the job's failure
+      Tuple params = query.bind(p.getJsonArray("params", new JsonArray()).getList());
       int fetch = BuiltInJobs.bounded(p, "fetch", DEFAULT_FETCH, 1, 10_000);
-      return ctx -> run(ctx, sql, Tuple.from(values), fetch);
+      return ctx -> run(ctx, query.statement(), params, fetch);
     });
   }
 

@@ -5,15 +5,18 @@ import io.streamcast.producer.StreamPublisher;
 import io.streamcast.producer.StreamWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * What a running {@link Job} gets: its stream to write on, a place to report progress, and its
- * cancellation. Use it on the job's context (where {@link Job#run} was called).
+ * What a running {@link Job} gets: its stream to write on, a place to report progress, its
+ * checkpoints (restartable kinds), and its cancellation. Use it on the job's context (where {@link
+ * Job#run} was called).
  */
 public final class JobContext {
 
@@ -28,14 +31,29 @@ public final class JobContext {
   private Double progress;
   private boolean progressChanged;
   private final List<StreamWriter> writers = new ArrayList<>();
+  /** Stores a checkpoint where another node finds it; null for a kind that is not restartable. */
+  private final Function<JsonObject, Future<Void>> checkpoints;
+  private final int restarts;
+  private JsonObject checkpoint;
+  private int publishing;
+  private List<Promise<Void>> settledWaiters = new ArrayList<>();
 
-  JobContext(Vertx vertx, StreamPublisher publisher, String id, String kind, String stream, JsonObject parameters) {
+  /**
+   * @param checkpoint the checkpoint a restarted run starts from, null on a first run
+   * @param checkpoints stores a checkpoint (restartable kinds), null otherwise
+   * @param restarts how often the job was restarted before this run
+   */
+  JobContext(Vertx vertx, StreamPublisher publisher, String id, String kind, String stream, JsonObject parameters,
+      JsonObject checkpoint, Function<JsonObject, Future<Void>> checkpoints, int restarts) {
     this.vertx = vertx;
     this.publisher = publisher;
     this.id = id;
     this.kind = kind;
     this.stream = stream;
     this.parameters = parameters;
+    this.checkpoint = checkpoint;
+    this.checkpoints = checkpoints;
+    this.restarts = restarts;
   }
 
   /** @return the job's id */
@@ -71,7 +89,69 @@ public final class JobContext {
    * @return once the event is in replicated history and published
    */
   public Future<PublishedEvent> publish(String type, String data) {
-    return publisher.publish(stream, type, data.getBytes(StandardCharsets.UTF_8), null);
+    return publish(type, data, null);
+  }
+
+  /**
+   * Publishes one event that a restarted run may publish again: the stream appends it once, however
+   * often it is published with the same key (within the node's idempotency window), on whichever node.
+   * A restartable kind names each event by its place in the work ({@code step-7}, {@code done}) so that
+   * what it repeats after its checkpoint is not appended twice.
+   *
+   * @param idempotencyKey 1-255 visible ASCII characters, unique within the job; null: none
+   * @return once the event is in replicated history and published (or found there already); fails
+   *     at once after the job was cancelled or handed over
+   */
+  public Future<PublishedEvent> publish(String type, String data, String idempotencyKey) {
+    if (cancelled != null) {
+      // a job handed over to another node must not append behind its successor's back
+      return Future.failedFuture(new IllegalStateException("job " + id + " was stopped (" + cancelled + ")"));
+    }
+    publishing++;
+    return publisher.publish(stream, type, data.getBytes(StandardCharsets.UTF_8), idempotencyKey)
+        .onComplete(ar -> {
+          if (--publishing == 0) {
+            List<Promise<Void>> waiters = settledWaiters;
+            settledWaiters = new ArrayList<>();
+            waiters.forEach(Promise::tryComplete);
+          }
+        });
+  }
+
+  /**
+   * Records how far the job is, for a restart elsewhere (a restartable kind; for other kinds it is
+   * only kept here). Record it after the events it covers were published: a restart repeats what came
+   * after it (publish those with idempotency keys), and never what came before.
+   *
+   * @param state small JSON (it is stored in the cluster on every call; writes are coalesced)
+   * @return once stored in the cluster (the latest checkpoint wins)
+   */
+  public Future<Void> checkpoint(JsonObject state) {
+    if (cancelled != null) {
+      return Future.failedFuture(new IllegalStateException("job " + id + " was stopped (" + cancelled + ")"));
+    }
+    checkpoint = state.copy();
+    return checkpoints == null ? Future.succeededFuture() : checkpoints.apply(checkpoint);
+  }
+
+  /** @return the last checkpoint: on a restarted run, the one it restarts from at first; null if none */
+  public JsonObject checkpoint() {
+    return checkpoint == null ? null : checkpoint.copy();
+  }
+
+  /** @return how often the job was restarted on another node before this run (0 on its first run) */
+  public int restarts() {
+    return restarts;
+  }
+
+  /** @return once no publish of {@link #publish} is in flight */
+  Future<Void> settled() {
+    if (publishing == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    settledWaiters.add(p);
+    return p.future();
   }
 
   /**

@@ -35,8 +35,18 @@ public final class JobDirectory {
 
   /** Stores a record; a record of an ended job expires after {@code ttlSeconds} (0: never). */
   Future<Void> put(JsonObject record, int ttlSeconds) {
-    return ClusterFutures.on(map.setAsync(record.getString("job"), record.encode(), ttlSeconds, TimeUnit.SECONDS)
-        .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
+    return store(vertx, map, record, ttlSeconds);
+  }
+
+  /** Stores a job's JSON under its {@code job} id in {@code map}, expiring after {@code ttlSeconds} (0: never). */
+  static Future<Void> store(Vertx vertx, IMap<String, String> map, JsonObject json, int ttlSeconds) {
+    try {
+      return ClusterFutures.on(map.setAsync(json.getString("job"), json.encode(), ttlSeconds, TimeUnit.SECONDS)
+          .toCompletableFuture(), vertx.getOrCreateContext()).mapEmpty();
+    } catch (RuntimeException e) {
+      // a member that is gone throws at once rather than failing the stage
+      return Future.failedFuture(e);
+    }
   }
 
   /** @return the job's record, null when there is none (never was, or expired) */
