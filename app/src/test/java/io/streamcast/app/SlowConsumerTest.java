@@ -1,11 +1,11 @@
 package io.streamcast.app;
 
+import static io.streamcast.app.TestCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamcast.client.SseEvent;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.junit5.Timeout;
@@ -55,10 +55,6 @@ class SlowConsumerTest {
     if (cluster != null) {
       cluster.close();
     }
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   private static double disconnects() throws IOException, InterruptedException {

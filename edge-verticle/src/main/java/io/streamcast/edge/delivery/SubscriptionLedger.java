@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Every open subscription of this node: the connection count behind the connection limit, each
@@ -181,23 +182,26 @@ public final class SubscriptionLedger {
     if (limits.slowConsumerMillis() == 0) {
       return 0;
     }
-    List<Subscription> stalled = null;
-    for (Subscription s : open) {
-      if (s.stalledAt(nowMillis, limits.slowConsumerMillis())) {
-        if (stalled == null) {
-          stalled = new ArrayList<>();
-        }
-        stalled.add(s);
-      }
-    }
-    if (stalled == null) {
-      return 0;
-    }
+    List<Subscription> stalled = picked(s -> s.stalledAt(nowMillis, limits.slowConsumerMillis()));
     for (Subscription s : stalled) {
       s.drop(DeliveryMeters.SLOW_CONSUMER_REASON + ": took no bytes for " + limits.slowConsumerMillis() / 1000
           + " s (--slow-consumer-timeout-seconds)");
     }
     return stalled.size();
+  }
+
+  /** The open subscriptions {@code test} picks, copied: ending one removes it from the set, so not while walking it. */
+  private List<Subscription> picked(Predicate<Subscription> test) {
+    List<Subscription> out = null;
+    for (Subscription s : open) {
+      if (test.test(s)) {
+        if (out == null) {
+          out = new ArrayList<>();
+        }
+        out.add(s);
+      }
+    }
+    return out == null ? List.of() : out;
   }
 
   /**
@@ -208,19 +212,7 @@ public final class SubscriptionLedger {
    * @return how many were ended
    */
   public int expire(long nowMillis) {
-    List<Subscription> expired = null;
-    for (Subscription s : open) {
-      if (s.expiredAt(nowMillis)) {
-        if (expired == null) {
-          expired = new ArrayList<>();
-        }
-        expired.add(s);
-      }
-    }
-    if (expired == null) {
-      return 0;
-    }
-    // failing a subscription removes it from the set, so not while iterating it
+    List<Subscription> expired = picked(s -> s.expiredAt(nowMillis));
     for (Subscription s : expired) {
       s.fail(Subscription.TOKEN_EXPIRED, "the access token expired; reconnect with a fresh token");
     }
