@@ -62,10 +62,10 @@ class HungMemberIT {
   @BeforeEach
   void startNodes() throws Exception {
     String clusterName = "hung-" + UUID.randomUUID().toString().substring(0, 8);
-    List<Integer> ports = List.of(TestCluster.freePort(), TestCluster.freePort(), TestCluster.freePort());
+    List<Integer> ports = List.of(TestPorts.free(), TestPorts.free(), TestPorts.free());
     for (int i = 0; i < 3; i++) {
-      NodeProcess n = new NodeProcess("node-" + (i + 1), clusterName, ports.get(i), TestCluster.freePort(),
-          TestCluster.freePort(), ports);
+      NodeProcess n = new NodeProcess("node-" + (i + 1), clusterName, ports.get(i), TestPorts.free(),
+          TestPorts.free(), ports);
       if ("off".equals(System.getProperty("streamcast.it.quorum"))) {
         n.env("STREAMCAST_EXPECTED_MEMBERS", "1");
       }

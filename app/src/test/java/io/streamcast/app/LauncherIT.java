@@ -54,7 +54,7 @@ class LauncherIT {
   void busyPortIsOneLineAndExit1() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       Outcome o = run("node", "--bind-host", "127.0.0.1", "--http-port", Integer.toString(taken.getLocalPort()),
-          "--publish-port", Integer.toString(TestCluster.freePort()), "--cluster-port", Integer.toString(TestCluster.freePort()));
+          "--publish-port", Integer.toString(TestPorts.free()), "--cluster-port", Integer.toString(TestPorts.free()));
       assertEquals(1, o.exit());
       assertEquals(1, o.stderr().size(), o.stderr().toString());
       assertTrue(o.stderr().get(0).contains("--http-port") && o.stderr().get(0).contains(Integer.toString(taken.getLocalPort())),

@@ -89,12 +89,6 @@ class LauncherScriptIT {
     throw new IllegalStateException(edge + " not ready with " + members + " members within 90 s");
   }
 
-  private static int freePort(String host) throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
-      return s.getLocalPort();
-    }
-  }
 
   private static List<String> cmdline(long pid) throws IOException {
     byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
@@ -103,12 +97,12 @@ class LauncherScriptIT {
 
   @Test
   void producerOnlyNodeConfiguredByEnvironmentRunsTheMeasuredJvmAndDrainsOnSigterm() throws Exception {
-    int http = TestCluster.freePort();
+    int http = TestPorts.free();
     Map<String, String> env = new HashMap<>(Map.of(
         "STREAMCAST_ROLES", "producer", "STREAMCAST_BIND_HOST", "127.0.0.1",
         "STREAMCAST_HTTP_PORT", Integer.toString(http),
-        "STREAMCAST_PUBLISH_PORT", Integer.toString(TestCluster.freePort()),
-        "STREAMCAST_CLUSTER_PORT", Integer.toString(TestCluster.freePort()),
+        "STREAMCAST_PUBLISH_PORT", Integer.toString(TestPorts.free()),
+        "STREAMCAST_CLUSTER_PORT", Integer.toString(TestPorts.free()),
         "STREAMCAST_CLUSTER_NAME", "launcher-" + UUID.randomUUID(), "STREAMCAST_NODE_NAME", "producer-1",
         "STREAMCAST_DRAIN_SECONDS", "10"));
     Process node = start("producer", env, "node");
@@ -141,7 +135,7 @@ class LauncherScriptIT {
         + "127.0.0.2 streamcast-0." + service + "\n127.0.0.3 streamcast-1." + service + "\n"
         + "127.0.0.2 " + service + "\n127.0.0.3 " + service + "\n");
     // one member port on both addresses, as every pod of a StatefulSet has the same one
-    int clusterPort = freePort("127.0.0.2");
+    int clusterPort = TestPorts.free("127.0.0.2");
     try (ServerSocket alsoFree = new ServerSocket()) {
       alsoFree.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), clusterPort));
     }
@@ -150,8 +144,8 @@ class LauncherScriptIT {
     List<String> edges = new ArrayList<>();
     List<String> publishes = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      int http = TestCluster.freePort();
-      int publish = TestCluster.freePort();
+      int http = TestPorts.free();
+      int publish = TestPorts.free();
       edges.add("http://127.0.0.1:" + http);
       publishes.add("http://127.0.0.1:" + publish);
       Map<String, String> env = new HashMap<>(Map.of(

@@ -20,12 +20,12 @@ class MemberLossIT {
   @Test
   void aNodeProcessWhoseMemberIsShutDownExitsWithStatus3() throws Exception {
     String clusterName = "lossit-" + UUID.randomUUID().toString().substring(0, 8);
-    List<Integer> clusterPorts = List.of(TestCluster.freePort(), TestCluster.freePort());
+    List<Integer> clusterPorts = List.of(TestPorts.free(), TestPorts.free());
     // no exit: the asking member goes down too (last, in its own time), and must not end this JVM
     StreamcastNode inJvm = TestCluster.await(
         StreamcastNode.start(MemberLossTest.config(clusterName, clusterPorts, 0), status -> { }));
-    NodeProcess process = new NodeProcess("node-p", clusterName, clusterPorts.get(1), TestCluster.freePort(),
-        TestCluster.freePort(), clusterPorts);
+    NodeProcess process = new NodeProcess("node-p", clusterName, clusterPorts.get(1), TestPorts.free(),
+        TestPorts.free(), clusterPorts);
     try {
       process.start();
       process.awaitReady(2, Duration.ofSeconds(60));

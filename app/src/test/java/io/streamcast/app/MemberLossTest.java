@@ -90,7 +90,7 @@ class MemberLossTest {
     String clusterName = "loss-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> clusterPorts = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      clusterPorts.add(TestCluster.freePort());
+      clusterPorts.add(TestPorts.free());
     }
     for (int i = 0; i < size; i++) {
       BlockingQueue<Integer> exit = new LinkedBlockingQueue<>();
@@ -106,8 +106,8 @@ class MemberLossTest {
     flags.put(NodeFlag.BIND_HOST, "127.0.0.1");
     flags.put(NodeFlag.CLUSTER_PORT, Integer.toString(clusterPorts.get(i)));
     flags.put(NodeFlag.MEMBERS, clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
-    flags.put(NodeFlag.HTTP_PORT, Integer.toString(TestCluster.freePort()));
-    flags.put(NodeFlag.PUBLISH_PORT, Integer.toString(TestCluster.freePort()));
+    flags.put(NodeFlag.HTTP_PORT, Integer.toString(TestPorts.free()));
+    flags.put(NodeFlag.PUBLISH_PORT, Integer.toString(TestPorts.free()));
     flags.put(NodeFlag.NODE_NAME, "node-" + (i + 1));
     return NodeConfig.resolve(flags, Map.of(), Map.of(), false);
   }

@@ -51,7 +51,7 @@ class NginxProxyTest {
         "nginx test skipped: needs Debian's nginx (/usr/sbin/nginx): apt-get install -y nginx");
     Path conf = Files.isReadable(DOCUMENTED) ? DOCUMENTED : Path.of("..", "docs", "nginx", "streamcast.conf");
     cluster = TestCluster.start(2);
-    int port = TestCluster.freePort();
+    int port = TestPorts.free();
     String documented = Files.readString(conf);
     String site = documented
         .replace("    server 127.0.0.1:8080;", "    server 127.0.0.1:" + cluster.node(0).httpPort() + ";\n"

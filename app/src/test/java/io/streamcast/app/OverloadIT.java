@@ -47,9 +47,9 @@ class OverloadIT {
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aNodeShortOfMemoryRefusesNewStreamsAndKeepsWhatItAcknowledged() throws Exception {
-    int clusterPort = TestCluster.freePort();
+    int clusterPort = TestPorts.free();
     node = new NodeProcess("node-1", "overload-" + ProcessHandle.current().pid(), clusterPort,
-        TestCluster.freePort(), TestCluster.freePort(), List.of(clusterPort),
+        TestPorts.free(), TestPorts.free(), List.of(clusterPort),
         List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"));
     node.start();
     node.awaitReady(1, Duration.ofSeconds(60));

@@ -51,9 +51,9 @@ class SecurityIT {
   }
 
   private NodeProcess start(String name, String bindHost, List<String> flags) throws Exception {
-    int clusterPort = TestCluster.freePort();
+    int clusterPort = TestPorts.free();
     NodeProcess node = new NodeProcess(name, "sec-" + UUID.randomUUID().toString().substring(0, 8), clusterPort,
-        TestCluster.freePort(), TestCluster.freePort(), List.of(clusterPort),
+        TestPorts.free(), TestPorts.free(), List.of(clusterPort),
         List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), bindHost, flags, Map.of());
     started.add(node);
     node.start();

@@ -1,9 +1,6 @@
 package io.streamcast.app;
 
 import io.vertx.core.Future;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -15,7 +12,7 @@ import java.util.stream.Collectors;
 
 /**
  * Real Streamcast nodes in this JVM, each its own clustered Vert.x and Hazelcast member, joined
- * over TCP-IP on 127.0.0.1 with OS-chosen free ports and a cluster name of their own, so test
+ * over TCP-IP on 127.0.0.1 with free ports ({@link TestPorts}) and a cluster name of their own, so test
  * classes never join each other's clusters.
  */
 public final class TestCluster implements AutoCloseable {
@@ -46,7 +43,7 @@ public final class TestCluster implements AutoCloseable {
   public static TestCluster start(int size, Map<NodeFlag, String> extra, UnaryOperator<NodeConfig> adjust) {
     TestCluster cluster = new TestCluster(extra, adjust);
     for (int i = 0; i < size; i++) {
-      cluster.clusterPorts.add(freePort());
+      cluster.clusterPorts.add(TestPorts.free());
     }
     try {
       for (int i = 0; i < size; i++) {
@@ -67,8 +64,8 @@ public final class TestCluster implements AutoCloseable {
     flags.put(NodeFlag.BIND_HOST, "127.0.0.1");
     flags.put(NodeFlag.CLUSTER_PORT, Integer.toString(clusterPorts.get(i)));
     flags.put(NodeFlag.MEMBERS, clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
-    flags.put(NodeFlag.HTTP_PORT, Integer.toString(freePort()));
-    flags.put(NodeFlag.PUBLISH_PORT, Integer.toString(freePort()));
+    flags.put(NodeFlag.HTTP_PORT, Integer.toString(TestPorts.free()));
+    flags.put(NodeFlag.PUBLISH_PORT, Integer.toString(TestPorts.free()));
     flags.put(NodeFlag.NODE_NAME, "node-" + (i + 1));
     flags.putAll(extra);
     return adjust.apply(NodeConfig.resolve(flags, Map.of(), Map.of(), false));
@@ -110,14 +107,6 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  /** @return a port free on 127.0.0.1 right now */
-  public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   static <T> T await(Future<T> f) {
     try {

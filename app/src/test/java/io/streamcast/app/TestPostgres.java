@@ -52,7 +52,7 @@ final class TestPostgres implements AutoCloseable {
     }
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "streamcast-pg-");
-    TestPostgres pg = new TestPostgres(dir, TestCluster.freePort(), root);
+    TestPostgres pg = new TestPostgres(dir, TestPorts.free(), root);
     try {
       if (root) {
         run(List.of("chown", "postgres:postgres", dir.toString()), false);

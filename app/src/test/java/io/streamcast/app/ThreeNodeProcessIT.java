@@ -33,10 +33,10 @@ class ThreeNodeProcessIT {
   @BeforeEach
   void startNodes() throws Exception {
     String clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
-    List<Integer> ports = List.of(TestCluster.freePort(), TestCluster.freePort(), TestCluster.freePort());
+    List<Integer> ports = List.of(TestPorts.free(), TestPorts.free(), TestPorts.free());
     for (int i = 0; i < 3; i++) {
-      NodeProcess n = new NodeProcess("node-" + (i + 1), clusterName, ports.get(i), TestCluster.freePort(),
-          TestCluster.freePort(), ports);
+      NodeProcess n = new NodeProcess("node-" + (i + 1), clusterName, ports.get(i), TestPorts.free(),
+          TestPorts.free(), ports);
       nodes.add(n);
       n.start();
     }

@@ -1,9 +1,12 @@
 package io.streamcast.app.failover;
 
+import io.streamcast.app.TestPorts;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamcast.app.NodeProcess;
+import io.streamcast.app.TestPorts;
 import io.streamcast.client.Backoff;
 import io.streamcast.client.IdempotentPublisher;
 import io.streamcast.client.PublisherOptions;
@@ -11,9 +14,6 @@ import io.streamcast.client.StartPosition;
 import io.streamcast.client.StreamSubscriber;
 import io.streamcast.client.SubscriberOptions;
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +59,9 @@ class FailoverIT {
   @BeforeEach
   void startCluster() throws Exception {
     String cluster = "failover-" + UUID.randomUUID().toString().substring(0, 8);
-    List<Integer> clusterPorts = List.of(freePort(), freePort(), freePort());
+    List<Integer> clusterPorts = List.of(TestPorts.free(), TestPorts.free(), TestPorts.free());
     for (int i = 0; i < 3; i++) {
-      nodes.add(new NodeProcess("node-" + (i + 1), cluster, clusterPorts.get(i), freePort(), freePort(), clusterPorts));
+      nodes.add(new NodeProcess("node-" + (i + 1), cluster, clusterPorts.get(i), TestPorts.free(), TestPorts.free(), clusterPorts));
     }
     for (NodeProcess n : nodes) {
       n.start();
@@ -195,11 +195,6 @@ class FailoverIT {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
-  }
 
   /** What one subscriber saw; written on its event loop, read by the test thread. */
   private static final class Client {
