@@ -5,6 +5,7 @@ import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -14,6 +15,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -56,6 +62,8 @@ public final class JobRoutes implements Consumer<Router> {
 
   @Override
   public void accept(Router router) {
+    // before the body handler: a body of the wrong kind is refused by its header, never read
+    router.post("/jobs/:kind").handler(JobRoutes::requireJsonBody);
     router.post("/jobs/:kind").handler(BodyHandler.create(false).setBodyLimit(MAX_PARAMETERS_BYTES));
     router.post("/jobs/:kind").handler(this::start);
     router.get("/jobs/:id").handler(this::read);
@@ -68,13 +76,15 @@ public final class JobRoutes implements Consumer<Router> {
       ctx.fail(new InvalidRequestException(ApiError.NOT_FOUND, "no job kind '" + kind + "'"));
       return;
     }
-    // the token first, as everywhere: a refused request learns nothing about its body
+    // the token before the body, as everywhere: a refused request learns nothing about its body
     access.check(ctx.request(), kind, StreamAccess.Action.START_JOB)
         .compose(grant -> {
           JsonObject parameters;
           try {
-            String body = ctx.body().asString();
+            String body = utf8(ctx.body().buffer());
             parameters = body == null || body.isBlank() ? new JsonObject() : new JsonObject(body);
+          } catch (InvalidRequestException e) {
+            return Future.failedFuture(e);
           } catch (DecodeException | ClassCastException e) {
             return Future.failedFuture(new InvalidRequestException(ApiError.BAD_PARAMETER,
                 "the body must be a JSON object of parameters"));
@@ -90,6 +100,57 @@ public final class JobRoutes implements Consumer<Router> {
                   .put("url", url).put("node", record.getString("node")).encode());
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Lets through a body that can be the JSON parameters: {@code application/json} (or a
+   * {@code +json} type), {@code text/plain} (what a page's {@code fetch} sends for a string body)
+   * and {@code application/x-www-form-urlencoded} (what {@code curl -d} sends; the body is read as
+   * JSON all the same, never form-decoded), in UTF-8; or no Content-Type at all (an empty body is no
+   * parameters). Anything else, such as a multipart form or binary data, is refused with {@code 415}
+   * before the token is checked or the body read: that request could never start a job, whoever
+   * sends it.
+   */
+  private static void requireJsonBody(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (contentType != null) {
+      String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
+      String media = parts[0].trim();
+      boolean json = media.equals("application/json") || (media.startsWith("application/") && media.endsWith("+json"))
+          || media.equals("text/plain") || media.equals("application/x-www-form-urlencoded");
+      if (!json) {
+        ctx.fail(new InvalidRequestException(ApiError.UNSUPPORTED_BODY,
+            "the body must be a JSON object of parameters (application/json), not " + media));
+        return;
+      }
+      for (int i = 1; i < parts.length; i++) {
+        String p = parts[i].trim();
+        if (p.startsWith("charset=")) {
+          String cs = p.substring(8).replace("\"", "");
+          if (!cs.equals("utf-8") && !cs.equals("utf8") && !cs.equals("us-ascii")) {
+            ctx.fail(new InvalidRequestException(ApiError.UNSUPPORTED_BODY,
+                "the parameters must be UTF-8, not " + cs));
+            return;
+          }
+        }
+      }
+    }
+    ctx.next();
+  }
+
+  /** The body as text; bytes that are not UTF-8 are refused rather than read as replacement characters. */
+  private static String utf8(Buffer body) {
+    if (body == null) {
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY, "the parameters are not valid UTF-8");
+    }
   }
 
   /**

@@ -214,12 +214,15 @@ public final class HazelcastStreamHistory implements StreamHistory {
       return Future.failedFuture(memberGone);
     }
     return submit(stream, op).compose(reply -> {
+      // both: quorum can go with the list unchanged (a suspicion, a pause), a member can go with quorum kept
       String refused = noQuorum.get();
       if (refused != null) {
         return Future.failedFuture(new InvalidRequestException(ApiError.NO_QUORUM, refused + "; this write may or may"
             + " not be in history: retry on another node with the same Idempotency-Key", NO_QUORUM_RETRY_AFTER_SECONDS));
       }
-      if (!hazelcast.getCluster().getMembers().containsAll(before)) {
+      Set<Member> after = hazelcast.getCluster().getMembers();
+      // Hazelcast hands out one immutable set per member list: the same set is the same list, no lookups
+      if (after != before && !after.containsAll(before)) {
         return Future.failedFuture(new InvalidRequestException(ApiError.UNAVAILABLE, "a cluster member was lost while"
             + " this write ran, so whether it is in the majority's history is unknown: retry with the same"
             + " Idempotency-Key", 1));
