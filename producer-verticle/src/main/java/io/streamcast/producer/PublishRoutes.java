@@ -23,12 +23,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -213,7 +208,7 @@ public final class PublishRoutes {
       }
       byte[] data = body.result().getBytes();
       try {
-        requireUtf8(data);
+        TextBody.requireUtf8(data, "event data");
       } catch (InvalidRequestException e) {
         ApiFailureHandler.answer(request, e);
         return;
@@ -393,38 +388,13 @@ public final class PublishRoutes {
    * Multipart and binary types are refused rather than stored mangled.
    */
   private static void requireTextBody(String contentType) {
-    if (contentType == null) {
-      return;
-    }
-    String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
-    String media = parts[0].trim();
-    boolean text = media.startsWith("text/") || media.equals("application/json")
-        || media.equals("application/x-ndjson") || media.endsWith("+json") || media.isEmpty()
-        || media.equals("application/x-www-form-urlencoded");
-    if (!text) {
-      throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY,
-          "event data must be UTF-8 text (text/*, application/json, application/x-ndjson), not " + media);
-    }
-    for (int i = 1; i < parts.length; i++) {
-      String p = parts[i].trim();
-      if (p.startsWith("charset=")) {
-        String cs = p.substring(8).replace("\"", "");
-        if (!cs.equals("utf-8") && !cs.equals("utf8") && !cs.equals("us-ascii")) {
-          throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY, "charset must be UTF-8, not " + cs);
-        }
-      }
-    }
+    TextBody.requireType(contentType, PublishRoutes::isText,
+        "event data must be UTF-8 text (text/*, application/json, application/x-ndjson)");
   }
 
-  private static void requireUtf8(byte[] data) {
-    try {
-      StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(data));
-    } catch (CharacterCodingException e) {
-      throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY, "event data is not valid UTF-8");
-    }
+  private static boolean isText(String media) {
+    return media.startsWith("text/") || media.equals("application/json") || media.equals("application/x-ndjson")
+        || media.endsWith("+json") || media.isEmpty() || media.equals("application/x-www-form-urlencoded");
   }
 
   private static String idempotencyKey(String key) {

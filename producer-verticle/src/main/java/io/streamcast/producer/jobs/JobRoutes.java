@@ -3,6 +3,7 @@ package io.streamcast.producer.jobs;
 import io.streamcast.core.ApiError;
 import io.streamcast.core.InvalidRequestException;
 import io.streamcast.core.StreamAccess;
+import io.streamcast.producer.TextBody;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,11 +16,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -112,30 +109,19 @@ public final class JobRoutes implements Consumer<Router> {
    * sends it.
    */
   private static void requireJsonBody(RoutingContext ctx) {
-    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    if (contentType != null) {
-      String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
-      String media = parts[0].trim();
-      boolean json = media.equals("application/json") || (media.startsWith("application/") && media.endsWith("+json"))
-          || media.equals("text/plain") || media.equals("application/x-www-form-urlencoded");
-      if (!json) {
-        ctx.fail(new InvalidRequestException(ApiError.UNSUPPORTED_BODY,
-            "the body must be a JSON object of parameters (application/json), not " + media));
-        return;
-      }
-      for (int i = 1; i < parts.length; i++) {
-        String p = parts[i].trim();
-        if (p.startsWith("charset=")) {
-          String cs = p.substring(8).replace("\"", "");
-          if (!cs.equals("utf-8") && !cs.equals("utf8") && !cs.equals("us-ascii")) {
-            ctx.fail(new InvalidRequestException(ApiError.UNSUPPORTED_BODY,
-                "the parameters must be UTF-8, not " + cs));
-            return;
-          }
-        }
-      }
+    try {
+      TextBody.requireType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), JobRoutes::mayBeJson,
+          "the body must be a JSON object of parameters (application/json)");
+    } catch (InvalidRequestException e) {
+      ctx.fail(e);
+      return;
     }
     ctx.next();
+  }
+
+  private static boolean mayBeJson(String media) {
+    return media.equals("application/json") || (media.startsWith("application/") && media.endsWith("+json"))
+        || media.equals("text/plain") || media.equals("application/x-www-form-urlencoded");
   }
 
   /** The body as text; bytes that are not UTF-8 are refused rather than read as replacement characters. */
@@ -143,14 +129,9 @@ public final class JobRoutes implements Consumer<Router> {
     if (body == null) {
       return null;
     }
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body.getBytes())).toString();
-    } catch (CharacterCodingException e) {
-      throw new InvalidRequestException(ApiError.UNSUPPORTED_BODY, "the parameters are not valid UTF-8");
-    }
+    byte[] bytes = body.getBytes();
+    TextBody.requireUtf8(bytes, "the parameters");
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   /**
