@@ -230,11 +230,13 @@ public final class StreamcastNode {
     sweeping = true;
     vertx.executeBlocking(sweep::run, false).onComplete(ar -> {
       sweeping = false;
-      if (ar.failed() && readiness.state() == NodeReadiness.State.DRAINING) {
-        // the member leaves under a sweep that was running when the drain began: expected, nothing to retry
-        LOG.fine("retention sweep ended by the drain: " + ar.cause());
-      } else if (ar.failed()) {
-        LOG.warning("retention sweep failed (retried at the next one): " + ar.cause());
+      if (ar.failed()) {
+        if (readiness.state() == NodeReadiness.State.DRAINING) {
+          // the member leaves under a sweep that was running when the drain began: expected, nothing to retry
+          LOG.fine("retention sweep ended by the drain: " + ar.cause());
+        } else {
+          LOG.warning("retention sweep failed (retried at the next one): " + ar.cause());
+        }
         return;
       }
       lastSweep = ar.result();
