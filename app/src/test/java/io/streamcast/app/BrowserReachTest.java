@@ -88,7 +88,7 @@ class BrowserReachTest {
   static void start() throws Exception {
     Browsers.assumeInstalled();
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
+    client = LoopHttpClient.create(vertx);
     listedPage = page(vertx);
     unlistedPage = page(vertx);
     cors = TestCluster.start(1, Map.of(NodeFlag.JWT_SECRET, SECRET, NodeFlag.CORS_ORIGINS, listedPage));

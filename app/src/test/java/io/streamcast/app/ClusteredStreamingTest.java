@@ -63,7 +63,7 @@ class ClusteredStreamingTest {
 
   @BeforeEach
   void client(Vertx vertx) {
-    http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
+    http = LoopHttpClient.create(vertx, new PoolOptions().setHttp1MaxSize(16));
     a = cluster.edge(0);
     b = cluster.edge(1);
     pubA = cluster.publish(0);
@@ -310,15 +310,15 @@ class ClusteredStreamingTest {
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void publishPathsReadAsTheRouterReadsThemAndAChunkedBodyIsBounded(Vertx vertx, VertxTestContext ctx) {
     Buffer half = Buffer.buffer(new byte[(1 << 19) + 1]);
-    Future<Publishing.Answer> chunked = http.request(new RequestOptions().setMethod(HttpMethod.POST)
-            .setAbsoluteURI(pubA + "/streams/chunked").addHeader("Content-Type", "text/plain"))
+    Future<Publishing.Answer> chunked = LoopHttpClient.call(http, () -> http.request(new RequestOptions()
+            .setMethod(HttpMethod.POST).setAbsoluteURI(pubA + "/streams/chunked").addHeader("Content-Type", "text/plain"))
         .compose(req -> {
           req.setChunked(true); // no Content-Length: the limit must hold while the body arrives
           req.write(half);
           req.end(half);
           return req.response();
         })
-        .compose(resp -> resp.body().map(b -> new Publishing.Answer(resp.statusCode(), new JsonObject(b), resp.headers())));
+        .compose(resp -> resp.body().map(b -> new Publishing.Answer(resp.statusCode(), new JsonObject(b), resp.headers()))));
     Future.all(List.of(
             Publishing.post(http, pubA + "/streams/pct%2Dname", Buffer.buffer("x"), Map.of()),
             Publishing.post(http, pubA + "/streams/slashed/", Buffer.buffer("x"), Map.of()),
@@ -419,12 +419,17 @@ class ClusteredStreamingTest {
   void ndjsonOnTheSameUrlAndHeartbeatsOnQuietStreams(Vertx vertx, VertxTestContext ctx) {
     String stream = "nd";
     Publishing.publish(http, pubA, stream, "line one\nline two")
-        .compose(x -> http.request(io.vertx.core.http.HttpMethod.GET, cluster.node(1).httpPort(), "127.0.0.1",
-            "/streams/" + stream + "?from=earliest"))
-        .compose(req -> req.putHeader("Accept", "application/x-ndjson").send())
-        .compose(resp -> {
-          StringBuffer body = new StringBuffer();
-          resp.handler(buf -> body.append(buf.toString()));
+        .compose(x -> LoopHttpClient.call(http, () -> http.request(io.vertx.core.http.HttpMethod.GET,
+                cluster.node(1).httpPort(), "127.0.0.1", "/streams/" + stream + "?from=earliest")
+            .compose(req -> req.putHeader("Accept", "application/x-ndjson").send())
+            .map(resp -> {
+              StringBuffer body = new StringBuffer();
+              resp.handler(buf -> body.append(buf.toString()));
+              return Map.entry(resp, body);
+            })))
+        .compose(sent -> {
+          io.vertx.core.http.HttpClientResponse resp = sent.getKey();
+          StringBuffer body = sent.getValue();
           return vertx.timer(500).map(t -> {
             resp.request().connection().close();
             return Map.entry(resp.getHeader("Content-Type"), body.toString());
@@ -453,7 +458,7 @@ class ClusteredStreamingTest {
     int perChain = 200;
     String pad = "x".repeat(16 * 1024);
     // a tiny fixed receive buffer: the server's socket fills up fast once the client stops reading
-    HttpClient stalled = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
+    HttpClient stalled = LoopHttpClient.create(vertx, new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(4096));
     SseProbe.open(vertx, stalled, a + "/streams/" + stream)
         .compose(p -> {
           p.pause();

@@ -44,7 +44,7 @@ class CorsTest {
     any = TestCluster.start(1, Map.of(NodeFlag.CORS_ORIGINS, "*"));
     off = TestCluster.start(1);
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
+    client = LoopHttpClient.create(vertx);
   }
 
   @AfterAll

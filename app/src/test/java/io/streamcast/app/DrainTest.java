@@ -32,7 +32,7 @@ class DrainTest {
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void readyTurns503BeforeStreamsCloseAndStreamsEndCleanly(Vertx vertx, VertxTestContext ctx) {
     cluster = TestCluster.start(1, Map.of(NodeFlag.DRAIN_DELAY_SECONDS, "2"));
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     SseProbe.open(vertx, http, cluster.edge(0) + "/streams/drained")
         .compose(probe -> {
           cluster.node(0).stop();

@@ -58,11 +58,11 @@ class EdgeTlsTest {
     cluster = TestCluster.start(1, Map.of(NodeFlag.TLS_CERT, dir.resolve("cert.pem").toString(),
         NodeFlag.TLS_KEY, dir.resolve("key.pem").toString()));
     vertx = Vertx.vertx();
-    h2 = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+    h2 = LoopHttpClient.create(vertx, new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
         .setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2));
-    h1 = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+    h1 = LoopHttpClient.create(vertx, new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
         .setProtocolVersion(HttpVersion.HTTP_1_1));
-    plain = vertx.createHttpClient();
+    plain = LoopHttpClient.create(vertx);
   }
 
   @AfterAll
@@ -141,17 +141,18 @@ class EdgeTlsTest {
 
   /** @return the DER of the certificate the edge presents to a new connection */
   private static byte[] servedCertificate() throws Exception {
-    HttpClient once = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true)
+    HttpClient once = LoopHttpClient.create(vertx, new HttpClientOptions().setSsl(true).setTrustAll(true)
         .setVerifyHost(false).setKeepAlive(false));
     try {
-      List<Certificate> chain = await(once.request(HttpMethod.GET, cluster.node(0).httpPort(), "127.0.0.1", "/health")
+      List<Certificate> chain = await(LoopHttpClient.call(once, () -> once.request(HttpMethod.GET,
+              cluster.node(0).httpPort(), "127.0.0.1", "/health")
           .compose(req -> req.send().compose(resp -> resp.body().map(b -> {
             try {
               return req.connection().peerCertificates();
             } catch (Exception e) {
               throw new IllegalStateException(e);
             }
-          }))));
+          })))));
       return chain.get(0).getEncoded();
     } finally {
       await(once.close());
@@ -170,7 +171,7 @@ class EdgeTlsTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
         .addHeader("Accept", "application/x-ndjson");
-    client.request(options).compose(req -> req.send()).onSuccess(resp -> {
+    LoopHttpClient.call(client, () -> client.request(options).compose(req -> req.send()).onSuccess(resp -> {
       if (resp.statusCode() != 200) {
         done.tryFail("status " + resp.statusCode());
         return;
@@ -187,7 +188,7 @@ class EdgeTlsTest {
       parser.maxRecordSize(1 << 20);
       resp.handler(parser);
       resp.exceptionHandler(e -> done.tryFail(e));
-    }).onFailure(done::tryFail);
+    })).onFailure(done::tryFail);
     vertx.setTimer(20_000, id -> done.tryFail("got " + lines.size() + " of " + n + " lines"));
     return done.future();
   }

@@ -41,7 +41,7 @@ class JobLifecycleTest {
   static void start() {
     cluster = TestCluster.start(2, Map.of(NodeFlag.JWT_SECRET, SECRET));
     vertx = Vertx.vertx();
-    http = vertx.createHttpClient();
+    http = LoopHttpClient.create(vertx);
     signer = Tokens.hs256(vertx, SECRET);
   }
 

@@ -38,7 +38,7 @@ class JobRequestBodyTest {
   static void start() {
     cluster = TestCluster.start(1);
     vertx = Vertx.vertx();
-    http = vertx.createHttpClient();
+    http = LoopHttpClient.create(vertx);
   }
 
   @AfterAll
@@ -101,7 +101,7 @@ class JobRequestBodyTest {
   }
 
   private static Answer post(String path, String contentType, Buffer body) {
-    return TestCluster.await(http.request(new RequestOptions().setMethod(HttpMethod.POST)
+    return TestCluster.await(LoopHttpClient.call(http, () -> http.request(new RequestOptions().setMethod(HttpMethod.POST)
             .setAbsoluteURI(cluster.edge(0) + path))
         .compose(request -> {
           if (contentType != null) {
@@ -110,7 +110,7 @@ class JobRequestBodyTest {
           return body == null ? request.send() : request.send(body);
         })
         .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
-            response.getHeader(HttpHeaders.CONTENT_TYPE), b.toString(StandardCharsets.UTF_8)))));
+            response.getHeader(HttpHeaders.CONTENT_TYPE), b.toString(StandardCharsets.UTF_8))))));
   }
 
   private record Answer(int status, String contentType, String body) {

@@ -37,7 +37,7 @@ class JobRestartTest {
   void start() {
     cluster = TestCluster.start(2, Map.of(NodeFlag.EXPECTED_MEMBERS, "1"));
     vertx = Vertx.vertx();
-    http = vertx.createHttpClient();
+    http = LoopHttpClient.create(vertx);
   }
 
   @AfterEach

@@ -56,7 +56,7 @@ class MaxStreamSecondsTest {
 
   @BeforeEach
   void client(Vertx vertx) {
-    http = vertx.createHttpClient();
+    http = LoopHttpClient.create(vertx);
   }
 
   private static Future<Double> maxDurationCloses(Vertx vertx) {
@@ -89,11 +89,11 @@ class MaxStreamSecondsTest {
 
   /** @return the whole body of an NDJSON stream, once the server ended it */
   private Future<String> ndjsonBody(String url) {
-    return http.request(new io.vertx.core.http.RequestOptions().setAbsoluteURI(url)
+    return LoopHttpClient.call(http, () -> http.request(new io.vertx.core.http.RequestOptions().setAbsoluteURI(url)
             .putHeader("Accept", "application/x-ndjson"))
         .compose(req -> req.send())
         .compose(resp -> resp.body())
-        .map(Buffer::toString);
+        .map(Buffer::toString));
   }
 
   @Test

@@ -88,7 +88,7 @@ class NginxProxyTest {
       Thread.sleep(50);
     }
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
+    client = LoopHttpClient.create(vertx);
   }
 
   @AfterAll

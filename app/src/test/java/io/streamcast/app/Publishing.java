@@ -24,10 +24,10 @@ final class Publishing {
   static Future<Answer> post(HttpClient client, String url, Buffer body, Map<String, String> headers) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url);
     headers.forEach(options::addHeader);
-    return client.request(options)
+    return LoopHttpClient.call(client, () -> client.request(options)
         .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
-            b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers())));
+            b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers()))));
   }
 
   static Future<Answer> publish(HttpClient client, String base, String stream, String data) {
@@ -45,13 +45,13 @@ final class Publishing {
   static Future<Answer> get(HttpClient client, String url, Map<String, String> headers) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
     headers.forEach(options::addHeader);
-    return client.request(options).compose(req -> req.send())
+    return LoopHttpClient.call(client, () -> client.request(options).compose(req -> req.send())
         .compose(resp -> resp.statusCode() == 200 && !"application/json".equals(resp.getHeader("Content-Type"))
             ? Future.succeededFuture(new Answer(200, new JsonObject(), resp.headers()))
                 .onComplete(x -> resp.request().connection().close())
             : resp.body().map(b -> new Answer(resp.statusCode(),
                 "application/json".equals(resp.getHeader("Content-Type")) ? new JsonObject(b) : new JsonObject(),
-                resp.headers())));
+                resp.headers()))));
   }
 
   /** A request without a body, with any method. */
@@ -63,10 +63,10 @@ final class Publishing {
   static Future<Answer> request(HttpClient client, HttpMethod method, String url, Map<String, String> headers) {
     RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(url);
     headers.forEach(options::addHeader);
-    return client.request(options)
+    return LoopHttpClient.call(client, () -> client.request(options)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
-            b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers())));
+            b.length() == 0 ? new JsonObject() : new JsonObject(b), resp.headers()))));
   }
 
   /** Publishes {@code count} events {@code <prefix><i>;<padding>} one after the other (ordered). */

@@ -39,7 +39,7 @@ class QuorumTest {
   @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
   void aNodeWithoutAMajorityRefusesHistoryAndEndsItsStreams(Vertx vertx) throws Exception {
     cluster = TestCluster.start(2);
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     assertEquals(200, await(Publishing.get(http, cluster.edge(0) + "/ready")).status(), "both members: quorum");
     await(Publishing.publishSequence(http, cluster.publish(0), "q", "m", 0, 3));
     SseProbe open = await(SseProbe.open(vertx, http, cluster.edge(0) + "/streams/q?from=earliest"));

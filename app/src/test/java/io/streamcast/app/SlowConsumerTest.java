@@ -65,7 +65,7 @@ class SlowConsumerTest {
   @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
   void aClientThatStopsReadingIsDroppedAndResumesWithoutLoss(Vertx vertx) throws Exception {
     String stream = "slow.reader";
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     URI edge = URI.create(cluster.edge(0));
     double before = disconnects();
     try (Socket socket = new Socket()) {

@@ -40,7 +40,7 @@ final class SseProbe {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
     options.addHeader("Accept", "text/event-stream");
     headers.forEach(options::addHeader);
-    return client.request(options).compose(req -> req.send()).map(resp -> {
+    return LoopHttpClient.call(client, () -> client.request(options).compose(req -> req.send()).map(resp -> {
       probe.response = resp;
       resp.handler(b -> {
         probe.raw.append(b.toString());
@@ -49,7 +49,7 @@ final class SseProbe {
       resp.endHandler(v -> probe.ended.tryComplete());
       resp.exceptionHandler(e -> probe.ended.tryComplete());
       return probe;
-    });
+    }));
   }
 
   /**

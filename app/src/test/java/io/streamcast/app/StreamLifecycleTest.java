@@ -48,7 +48,7 @@ class StreamLifecycleTest {
   void aCompletedStreamIsDeletedEverywhereAfterItsRetentionAndStillAnswers204(Vertx vertx) throws Exception {
     cluster = TestCluster.start(2, Map.of(NodeFlag.COMPLETED_RETENTION_SECONDS, "2",
         NodeFlag.TOMBSTONE_SECONDS, "4", NodeFlag.METRICS_STREAM_LABELS, "true"));
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     SseProbe probe = await(SseProbe.open(vertx, http, cluster.edge(1) + "/streams/answer"));
     await(Publishing.publishSequence(http, cluster.publish(0), "answer", "token", 0, 3));
     String completeId = await(Publishing.post(http, cluster.publish(0) + "/streams/answer/complete",
@@ -85,7 +85,7 @@ class StreamLifecycleTest {
   @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
   void aStreamIdleWithoutSubscribersIsForgottenAndOneWithASubscriberIsKept(Vertx vertx) throws Exception {
     cluster = TestCluster.start(2, Map.of(NodeFlag.STREAM_IDLE_SECONDS, "3"));
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     await(Publishing.publish(http, cluster.publish(0), "abandoned", "x"));
     await(Publishing.publish(http, cluster.publish(0), "watched", "y"));
     SseProbe watcher = await(SseProbe.open(vertx, http, cluster.edge(1) + "/streams/watched"));
@@ -104,7 +104,7 @@ class StreamLifecycleTest {
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void deleteEndsEverySubscriberAndLeavesATombstone(Vertx vertx) throws Exception {
     cluster = TestCluster.start(2);
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     await(Publishing.publishSequence(http, cluster.publish(0), "job", "row", 0, 5));
     SseProbe onB = await(SseProbe.open(vertx, http, cluster.edge(1) + "/streams/job"));
     SseProbe onA = await(SseProbe.open(vertx, http, cluster.edge(0) + "/streams/job"));
@@ -152,7 +152,7 @@ class StreamLifecycleTest {
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void theByteBoundTrimsAndASubscriberBehindItGetsAGap(Vertx vertx) throws Exception {
     cluster = TestCluster.start(2, Map.of(NodeFlag.HISTORY_MAX_BYTES, "2048"));
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     String padding = "p".repeat(200);
     await(Publishing.publishSequence(http, cluster.publish(0), "big", "e", 0, 30, padding));
     StreamState s = state(1, "big");
@@ -174,7 +174,7 @@ class StreamLifecycleTest {
     // one member owns everything, so its budget is the cluster's; sweeps run every second
     cluster = TestCluster.start(1, Map.of(NodeFlag.HISTORY_BUDGET_BYTES, "8000",
         NodeFlag.COMPLETED_RETENTION_SECONDS, "2"));
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     String padding = "p".repeat(500);
     await(Publishing.publishSequence(http, cluster.publish(0), "older", "o", 0, 10, padding));
     await(Publishing.publishSequence(http, cluster.publish(0), "newer", "n", 0, 10, padding));
@@ -213,8 +213,8 @@ class StreamLifecycleTest {
   }
 
   private static String scrape(HttpClient http, String edge) {
-    return await(http.request(HttpMethod.GET, port(edge), "127.0.0.1", "/metrics")
-        .compose(r -> r.send()).compose(r -> r.body())).toString();
+    return await(LoopHttpClient.call(http, () -> http.request(HttpMethod.GET, port(edge), "127.0.0.1", "/metrics")
+        .compose(r -> r.send()).compose(r -> r.body()))).toString();
   }
 
   private static int port(String base) {

@@ -55,7 +55,7 @@ class ThreeNodeProcessIT {
   @Test
   @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
   void threeProcessesFormOneClusterAndFanOutAcrossIt(Vertx vertx, VertxTestContext ctx) {
-    HttpClient http = vertx.createHttpClient();
+    HttpClient http = LoopHttpClient.create(vertx);
     NodeProcess n1 = nodes.get(0);
     List<SseProbe> probes = new ArrayList<>();
     Publishing.get(http, n1.edgeUrl() + "/health")

@@ -46,7 +46,7 @@ class TokenCommandTest {
   static void start() {
     cluster = TestCluster.start(1, Map.of(NodeFlag.JWT_SECRET, SECRET));
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
+    client = LoopHttpClient.create(vertx);
   }
 
   @AfterAll

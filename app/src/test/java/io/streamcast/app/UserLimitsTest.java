@@ -79,7 +79,7 @@ class UserLimitsTest {
 
   @BeforeEach
   void client(Vertx vertx) {
-    http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
+    http = LoopHttpClient.create(vertx, new PoolOptions().setHttp1MaxSize(16));
     signer = Tokens.hs256(vertx, SECRET);
     edge = cluster.edge(0);
     pub = cluster.publish(0);

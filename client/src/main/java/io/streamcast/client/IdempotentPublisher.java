@@ -1,6 +1,8 @@
 package io.streamcast.client;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -33,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each publish starts on the node that answered the last successful one, so that once a node is down,
  * publishes stop paying a failed attempt for it. Thread safe; the returned futures complete on the caller's
- * Vert.x context (a new event-loop context when called from outside Vert.x).
+ * Vert.x context (a new event-loop context when called from outside Vert.x, where the exchange then runs).
  *
  * <pre>{@code
  * IdempotentPublisher publisher = IdempotentPublisher.create(vertx, PublisherOptions.builder()
@@ -165,7 +167,17 @@ public final class IdempotentPublisher {
   }
 
   private Future<PublishedEvent> send(Publish publish) {
-    return attempt(publish, 1, preferredNode.get());
+    if (Vertx.currentContext() != null) {
+      return attempt(publish, 1, preferredNode.get());
+    }
+    // Called from outside Vert.x: the whole exchange is set up on one event-loop context. Built on the
+    // caller's thread, the step that reads the answer's body can be attached after the body arrived on
+    // the event loop (a fast answer, a descheduled caller), and that body is lost: the attempt then
+    // waits for its response timeout and is repeated (LoopHttpClient in app's tests has the figures).
+    Context context = vertx.getOrCreateContext();
+    Promise<PublishedEvent> result = Promise.promise();
+    context.runOnContext(v -> attempt(publish, 1, preferredNode.get()).onComplete(result));
+    return result.future();
   }
 
   private Future<PublishedEvent> attempt(Publish publish, int attempt, int nodeIndex) {

@@ -245,4 +245,29 @@ class IdempotentPublisherTest {
       }));
     }));
   }
+
+  /**
+   * Publishes made from a thread outside Vert.x (a plain Java program) each get their answer the first time:
+   * built on the caller's thread, the step reading an answer's body was now and then attached after the body
+   * had arrived, and the publish waited for its response timeout and went again (about 1 in 10,000).
+   */
+  @Test
+  @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
+  void publishesFromAPlainThreadGetTheirFirstAnswer(Vertx vertx) throws Exception {
+    FakeNode node = accepting(vertx).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    IdempotentPublisher publisher = IdempotentPublisher.create(vertx, options(node.url())
+      .responseTimeout(Duration.ofSeconds(5)).build());
+    int publishes = 20_000;
+    int repeated = 0;
+    for (int i = 0; i < publishes; i++) {
+      PublishedEvent published = publisher.publish("orders", "e" + i).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+      if (published.attempts() != 1) {
+        repeated++;
+      }
+    }
+    assertEquals(0, repeated, "publishes that needed more than one attempt");
+    assertEquals(publishes, node.requests().size());
+    publisher.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
 }
