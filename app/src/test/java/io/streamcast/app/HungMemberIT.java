@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
  * add {@code -Dstreamcast.it.quorum=off} to run the nodes with {@code --expected-members 1} (no
  * protection) and see it fail.
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 200, unit = TimeUnit.SECONDS)
 class HungMemberIT {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -202,17 +202,41 @@ class HungMemberIT {
     }
   }
 
-  /** @return how many tries it took */
+  /**
+   * Publishes with one key until a {@code 201}, for up to 45 s.
+   *
+   * <p>Why that long: once in about seven CI runs the two members left lost each other too while they dropped
+   * the paused one (node-2 sent node-1 no heartbeat for 5 s right after both suspected node-3), so each was
+   * alone, without quorum ({@code 503}), until Hazelcast's split-brain merge 6 s later; 60 tries 250 ms apart
+   * did not cover that. No acknowledged event is lost by it (what this test is about); the answers seen are
+   * in the failure message.
+   *
+   * @return how many tries it took
+   */
   private int publishUntilAcked(NodeProcess node, String stream, String data) throws InterruptedException {
-    for (int tries = 1; tries <= 60; tries++) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    List<String> answers = new ArrayList<>();
+    for (int tries = 1; ; tries++) {
       HttpResponse<String> r = post(node.publishUrl() + "/streams/" + stream, data, "k-" + data);
       if (r != null && r.statusCode() == 201) {
         acknowledged(stream, data, r);
         return tries;
       }
+      answers.add(r == null ? "none" : r.statusCode() + (r.statusCode() >= 500 ? ":" + errorOf(r) : ""));
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no 201 for " + data + " on " + node.name + " in 45 s (" + tries + " tries): "
+            + answers);
+      }
       Thread.sleep(250);
     }
-    throw new AssertionError("no 201 for " + data + " on " + node.name + " in 60 tries");
+  }
+
+  private static String errorOf(HttpResponse<String> r) {
+    try {
+      return new JsonObject(r.body()).getString("error");
+    } catch (RuntimeException notJson) {
+      return "?";
+    }
   }
 
   private void acknowledged(String stream, String data, HttpResponse<String> r) {

@@ -60,7 +60,7 @@ public final class LoopHttpClient implements HttpClient {
       throw new IllegalStateException("create a LoopHttpClient on the test's own thread, not on a Vert.x thread");
     }
     // called off Vert.x, getOrCreateContext makes a new event-loop context each time
-    return new LoopHttpClient(LoopHttpClient.create(vertx, options, pool), vertx.getOrCreateContext());
+    return new LoopHttpClient(vertx.createHttpClient(options, pool), vertx.getOrCreateContext());
   }
 
   /**
