@@ -68,12 +68,7 @@ class EdgeTlsTest {
   @AfterAll
   @Timeout(60)
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (vertx != null) {
-      await(vertx.close());
-    }
+    TestCluster.close(cluster, vertx);
   }
 
   private static String edge() {

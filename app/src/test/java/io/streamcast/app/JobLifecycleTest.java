@@ -47,12 +47,7 @@ class JobLifecycleTest {
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (vertx != null) {
-      TestCluster.await(vertx.close());
-    }
+    TestCluster.close(cluster, vertx);
   }
 
   private static String token(String... kinds) {

@@ -43,12 +43,7 @@ class JobRequestBodyTest {
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (vertx != null) {
-      TestCluster.await(vertx.close());
-    }
+    TestCluster.close(cluster, vertx);
   }
 
   @Test

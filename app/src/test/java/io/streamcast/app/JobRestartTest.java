@@ -42,12 +42,7 @@ class JobRestartTest {
 
   @AfterEach
   void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (vertx != null) {
-      TestCluster.await(vertx.close());
-    }
+    TestCluster.close(cluster, vertx);
   }
 
   @Test

@@ -78,12 +78,7 @@ class JobsTest {
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (vertx != null) {
-      TestCluster.await(vertx.close());
-    }
+    TestCluster.close(cluster, vertx);
     if (pg != null) {
       pg.close();
     }

@@ -96,6 +96,19 @@ public final class TestCluster implements AutoCloseable {
     await(nodes.get(i).stop());
   }
 
+  /**
+   * Closes what a test class started, either of which may be null (a set-up that failed half way): the
+   * cluster's nodes, then the test's own Vert.x (and with it its clients).
+   */
+  public static void close(TestCluster cluster, io.vertx.core.Vertx vertx) {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (vertx != null) {
+      await(vertx.close());
+    }
+  }
+
   @Override
   public void close() {
     for (StreamcastNode n : nodes) {

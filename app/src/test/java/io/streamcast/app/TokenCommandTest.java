@@ -52,12 +52,7 @@ class TokenCommandTest {
   @AfterAll
   @Timeout(60)
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (vertx != null) {
-      await(vertx.close());
-    }
+    TestCluster.close(cluster, vertx);
   }
 
   /** Runs {@code streamcast token <args>} as the launcher parses it. */
