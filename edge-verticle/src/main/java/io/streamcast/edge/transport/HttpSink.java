@@ -10,12 +10,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A subscription's HTTP/1.1 response as a {@link Sink}: a chunked {@code 200} in the negotiated
+ * A subscription's HTTP/1.x response as a {@link Sink}: a chunked {@code 200} in the negotiated
  * {@link WireFormat}, written through a {@link ChunkWriter} (coalesced direct writes of pre-framed
- * chunks, ADR 5) where the connection allows it, through {@code HttpServerResponse} otherwise.
+ * chunks, ADR 5) where the connection allows it, through {@code HttpServerResponse} otherwise; for an
+ * HTTP/1.0 request, the same bytes unchunked up to the connection's close.
  */
 public final class HttpSink implements Sink {
 
@@ -51,10 +53,17 @@ public final class HttpSink implements Sink {
     response.setStatusCode(200)
         .putHeader(HttpHeaders.CONTENT_TYPE, format.contentType())
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
-        .setChunked(true);
+        .putHeader("X-Accel-Buffering", "no");
+    if (request.version() == HttpVersion.HTTP_1_0) {
+      // HTTP/1.0 (nginx's default towards upstreams, old clients) has no chunks: the body runs to the
+      // connection's close. Vert.x refuses writeHead() without a length there but sends the head with
+      // a first write, so a heartbeat carries it out now, as writeHead() does for HTTP/1.1.
+      response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      response.write(format.heartbeat());
+      return;
+    }
     // flush the headers now: a subscriber of a quiet stream must see the 200 before any event
-    response.writeHead();
+    response.setChunked(true).writeHead();
     chunks = ChunkWriter.of(request);
   }
 
@@ -128,7 +137,12 @@ public final class HttpSink implements Sink {
 
   @Override
   public void end() {
-    response.end();
+    if (request.version() == HttpVersion.HTTP_1_0) {
+      // the end of an HTTP/1.0 body is the connection's close, even if the client asked to keep it
+      response.end().onComplete(done -> request.connection().close());
+    } else {
+      response.end();
+    }
   }
 
   @Override
