@@ -23,16 +23,21 @@ class RoleHealthTest {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static TestCluster cluster;
+  /** A node with both roles: its edge verticle serves the probes, not the operations verticle. */
+  private static TestCluster full;
 
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(1, Map.of(NodeFlag.ROLES, "producer"));
+    full = TestCluster.start(1);
   }
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
+    for (TestCluster c : new TestCluster[] {cluster, full}) {
+      if (c != null) {
+        c.close();
+      }
     }
   }
 
@@ -76,5 +81,25 @@ class RoleHealthTest {
     assertEquals(404, stream.statusCode());
     assertEquals("not_found", new JsonObject(stream.body()).getString("error"));
     assertEquals(404, get("/dashboard").statusCode());
+  }
+
+  /** Load balancers and uptime checkers probe with HEAD: the GET's status and headers, no body, on both verticles. */
+  @Test
+  void probesAnswerHeadAsTheyAnswerGet() throws Exception {
+    for (String base : new String[] {cluster.edge(0), full.edge(0)}) {
+      for (String path : new String[] {"/health", "/ready"}) {
+        HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+            .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, head.statusCode(), base + path);
+        assertEquals("", head.body(), base + path);
+        assertTrue(head.headers().firstValue("content-type").orElse("").startsWith("application/json"), base + path);
+      }
+      HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health"))
+          .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(405, post.statusCode(), base);
+      assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""), base);
+    }
   }
 }

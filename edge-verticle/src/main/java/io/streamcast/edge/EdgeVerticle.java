@@ -86,8 +86,7 @@ public final class EdgeVerticle extends VerticleBase {
       // first, so every answer (errors, the preflight, health and the dashboard too) carries its headers
       router.route().handler(EdgeCors.create(config.corsOrigins()));
     }
-    router.get("/health").handler(health::health);
-    router.get("/ready").handler(health::ready);
+    health.mount(router);
     // /health, /ready and the extra routes (metrics, dashboard) stay open; the streams need a grant
     router.get("/streams/:stream/info").handler(ctx -> {
       String stream = StreamName.require(ctx.pathParam("stream"));
@@ -102,7 +101,7 @@ public final class EdgeVerticle extends VerticleBase {
             config.maxConnectionsPerUser(), config.streamLimits().bytesPerWindow(), underPressure));
     extraRoutes.accept(router);
     // every path of the edge port is read-only
-    ApiFailureHandler.answerUnmatched(router, path -> "GET");
+    ApiFailureHandler.answerUnmatched(router, HealthRoutes::allowed);
     router.route().failureHandler(new ApiFailureHandler());
 
     // one sweep per node, not one timer per connection: idle connections cost no timer

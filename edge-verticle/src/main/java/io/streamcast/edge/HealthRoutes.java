@@ -3,13 +3,15 @@ package io.streamcast.edge;
 import io.streamcast.core.ClusterMembers;
 import io.streamcast.core.NodeReadiness;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code GET /health} and {@code GET /ready} per the contract. {@code /health} tells the truth about
+ * {@code GET /health} and {@code GET /ready} per the contract (and {@code HEAD} of both). {@code /health} tells the truth about
  * the cluster member under the node: once it is gone (the node {@link NodeReadiness.State#FAILED},
  * or the member stopped running outside a drain) the answer is 503 {@code DOWN} with the reason, so
  * an orchestrator's liveness probe restarts the process even if the node's own exit did not.
@@ -31,6 +33,23 @@ final class HealthRoutes {
     this.readiness = readiness;
     this.auth = authEnabled ? "on" : "off";
     this.self = selfName(members);
+  }
+
+  /**
+   * Mounts {@code /health} and {@code /ready} for {@code GET} and for {@code HEAD}: load balancers
+   * and uptime checkers often probe with {@code HEAD}, and HTTP asks every server to answer it where
+   * it answers {@code GET}. Vert.x sends a {@code HEAD} answer's status and headers without the body.
+   */
+  void mount(Router router) {
+    for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
+      router.route(method, "/health").handler(this::health);
+      router.route(method, "/ready").handler(this::ready);
+    }
+  }
+
+  /** @return the {@code Allow} header of a {@code 405} on {@code path}: every other route is {@code GET} only */
+  static String allowed(String path) {
+    return path.equals("/health") || path.equals("/ready") ? "GET, HEAD" : "GET";
   }
 
   /** Liveness plus the cluster as this node sees it. */

@@ -51,10 +51,9 @@ public final class OperationsVerticle extends VerticleBase {
   public Future<?> start() {
     HealthRoutes health = new HealthRoutes(members, readiness, authEnabled);
     Router router = Router.router(vertx);
-    router.get("/health").handler(health::health);
-    router.get("/ready").handler(health::ready);
+    health.mount(router);
     extraRoutes.accept(router);
-    ApiFailureHandler.answerUnmatched(router, path -> "GET");
+    ApiFailureHandler.answerUnmatched(router, HealthRoutes::allowed);
     router.route().failureHandler(new ApiFailureHandler());
     return vertx.createHttpServer(new HttpServerOptions().setHost(bindHost).setPort(port)
             .setHttp2ClearTextEnabled(false))
