@@ -1,15 +1,10 @@
 package io.streamcast.app;
 
-import static io.streamcast.app.TestCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,13 +12,17 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A stream read over HTTP/1.0, as nginx asks an upstream by default ({@code proxy_http_version 1.0}) and
@@ -31,27 +30,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * node closes the connection. Before, the node threw on the head ("You must set the Content-Length
  * header") and the client got a {@code 200} and then nothing.
  */
-@ExtendWith(VertxExtension.class)
 class Http10StreamTest {
 
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static TestCluster cluster;
-  private static Vertx vertx;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(1);
-    vertx = Vertx.vertx();
-    http = LoopHttpClient.create(vertx);
   }
 
   @AfterAll
   static void stop() {
-    TestCluster.close(cluster, vertx);
+    TestCluster.close(cluster, null);
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void aCompletedStreamReadOverHttp10IsEveryEventUnframedThenTheClose() throws Exception {
     List<String> ids = publishThenComplete("old.sse", "one", "two\nlines", "three");
     String answer = read("old.sse", "text/event-stream");
@@ -72,7 +67,7 @@ class Http10StreamTest {
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void ndjsonOverHttp10Too() throws Exception {
     List<String> ids = publishThenComplete("old.nd", "a", "b");
     String answer = read("old.nd", "application/x-ndjson");
@@ -85,17 +80,21 @@ class Http10StreamTest {
     assertEquals("complete", lines.get(lines.size() - 1).getString("event"));
   }
 
-  private static List<String> publishThenComplete(String stream, String... data) {
+  private static List<String> publishThenComplete(String stream, String... data) throws Exception {
     List<String> ids = new java.util.ArrayList<>();
     for (String d : data) {
-      Publishing.Answer a = await(Publishing.publish(http, cluster.publish(0), stream, d));
-      assertEquals(201, a.status(), a.body().encode());
-      ids.add(a.id());
+      ids.add(post("/streams/" + stream, d).getString("id"));
     }
-    Publishing.Answer done = await(Publishing.post(http, cluster.publish(0) + "/streams/" + stream + "/complete",
-        io.vertx.core.buffer.Buffer.buffer(), java.util.Map.of()));
-    assertEquals(201, done.status(), done.body().encode());
+    post("/streams/" + stream + "/complete", "");
     return ids;
+  }
+
+  private static JsonObject post(String path, String body) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.publish(0) + path))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, r.statusCode(), r.body());
+    return new JsonObject(r.body());
   }
 
   /** GETs the stream from its start over HTTP/1.0 on a raw socket and reads until the node closes it. */
