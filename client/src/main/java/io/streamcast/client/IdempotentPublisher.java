@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each publish starts on the node that answered the last successful one, so that once a node is down,
  * publishes stop paying a failed attempt for it. Thread safe; the returned futures complete on the caller's
- * Vert.x context (a new event-loop context when called from outside Vert.x, where the exchange then runs).
+ * Vert.x context (when called from outside Vert.x: one event-loop context of this publisher's, where the exchange
+ * then runs).
  *
  * <pre>{@code
  * IdempotentPublisher publisher = IdempotentPublisher.create(vertx, PublisherOptions.builder()
@@ -54,6 +55,8 @@ public final class IdempotentPublisher {
   private final PublisherOptions options;
   private final List<String> nodes;
   private final HttpClient client;
+  /** Where publishes called from outside Vert.x run; null until the first of them. */
+  private volatile Context outside;
   /** The index of the node that answered the last successful publish; where the next one starts. */
   private final AtomicInteger preferredNode = new AtomicInteger();
 
@@ -174,10 +177,24 @@ public final class IdempotentPublisher {
     // caller's thread, the step that reads the answer's body can be attached after the body arrived on
     // the event loop (a fast answer, a descheduled caller), and that body is lost: the attempt then
     // waits for its response timeout and is repeated (LoopHttpClient in app's tests has the figures).
-    Context context = vertx.getOrCreateContext();
     Promise<PublishedEvent> result = Promise.promise();
-    context.runOnContext(v -> attempt(publish, 1, preferredNode.get()).onComplete(result));
+    outsideContext().runOnContext(v -> attempt(publish, 1, preferredNode.get()).onComplete(result));
     return result.future();
+  }
+
+  /** The one event-loop context of publishes made from outside Vert.x, made by the first of them. */
+  private Context outsideContext() {
+    Context c = outside;
+    if (c == null) {
+      synchronized (this) {
+        if (outside == null) {
+          // called from outside Vert.x, getOrCreateContext makes a new event-loop context
+          outside = vertx.getOrCreateContext();
+        }
+        c = outside;
+      }
+    }
+    return c;
   }
 
   private Future<PublishedEvent> attempt(Publish publish, int attempt, int nodeIndex) {

@@ -21,6 +21,9 @@ import java.util.List;
  */
 final class HealthRoutes {
 
+  private static final String HEALTH = "/health";
+  private static final String READY = "/ready";
+
   private final ClusterMembers members;
   private final NodeReadiness readiness;
   /** Read once while the member runs: a member that is shut down no longer answers for itself. */
@@ -42,14 +45,14 @@ final class HealthRoutes {
    */
   void mount(Router router) {
     for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
-      router.route(method, "/health").handler(this::health);
-      router.route(method, "/ready").handler(this::ready);
+      router.route(method, HEALTH).handler(this::health);
+      router.route(method, READY).handler(this::ready);
     }
   }
 
   /** @return the {@code Allow} header of a {@code 405} on {@code path}: every other route is {@code GET} only */
   static String allowed(String path) {
-    return path.equals("/health") || path.equals("/ready") ? "GET, HEAD" : "GET";
+    return path.equals(HEALTH) || path.equals(READY) ? "GET, HEAD" : "GET";
   }
 
   /** Liveness plus the cluster as this node sees it. */

@@ -51,8 +51,17 @@ public final class TextBody {
    *     than stored or read with replacement characters
    */
   public static void requireUtf8(byte[] data, String what) {
+    decodeUtf8(data, what);
+  }
+
+  /**
+   * @param what what the bytes are, for the refusal ("the parameters")
+   * @return {@code data} as text
+   * @throws InvalidRequestException {@code 415} when the bytes are not UTF-8
+   */
+  public static CharSequence decodeUtf8(byte[] data, String what) {
     try {
-      StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(data));

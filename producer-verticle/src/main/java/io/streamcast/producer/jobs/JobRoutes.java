@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -129,9 +128,7 @@ public final class JobRoutes implements Consumer<Router> {
     if (body == null) {
       return null;
     }
-    byte[] bytes = body.getBytes();
-    TextBody.requireUtf8(bytes, "the parameters");
-    return new String(bytes, StandardCharsets.UTF_8);
+    return TextBody.decodeUtf8(body.getBytes(), "the parameters").toString();
   }
 
   /**
